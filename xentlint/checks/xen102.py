@@ -1,0 +1,28 @@
+"""XEN102 logits-into-probability-loss: raw scores fed to a probability loss."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xentlint.checks._common import is_probability_loss, loss_name
+from xentlint.facts import Act, Facts, Finding
+
+CODE = "XEN102"
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    for b in facts.bindings:
+        if not is_probability_loss(b) or b.head.activation is not Act.LINEAR:
+            continue
+        if b.head.layer_kind == "literal":
+            where = "these predictions are raw scores (values outside [0, 1])"
+        else:
+            where = "the output at {0} has no activation, so it produces raw scores (logits)"
+        yield Finding(
+            CODE,
+            f"{loss_name(b)} expects probabilities, but {where}; the loss is silently wrong "
+            f"and nothing warns. Pass from_logits=True to the loss.",
+            b.loss.anchor,
+            (b.head.anchor,),
+            "Pass from_logits=True",
+        )

@@ -1,0 +1,28 @@
+"""XEN106 categorical-loss-on-sigmoid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xentlint.checks._common import is_categorical, loss_name
+from xentlint.facts import Act, Facts, Finding
+
+CODE = "XEN106"
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    for b in facts.bindings:
+        if not is_categorical(b) or b.head.activation is not Act.SIGMOID:
+            continue
+        if b.head.units is None or b.head.units <= 1 or b.head.activation_anchor is None:
+            continue
+        yield Finding(
+            CODE,
+            f"sigmoid output of {b.head.units} units trained with {loss_name(b)} (at {{0}}): "
+            f"sigmoid rows do not sum to 1, so they are not the class distribution that "
+            f'categorical crossentropy expects. Use activation="softmax" (or, for a '
+            f"multi-label problem, binary crossentropy).",
+            b.head.activation_anchor,
+            (b.loss.anchor,),
+            'Use activation="softmax"',
+        )

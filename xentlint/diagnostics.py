@@ -1,0 +1,50 @@
+"""The Diagnostic record every front end and reporter shares."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding. ``line``/``column`` are 1-based; ``cell`` is the 1-based notebook cell."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    severity: str
+    message: str
+    fix_title: str | None = None
+    cell: int | None = field(default=None, compare=False)
+
+    def location(self) -> str:
+        if self.cell is not None:
+            return f"{self.path}:cell_{self.cell}:{self.line}:{self.column}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.cell is None:
+            data.pop("cell")
+        return data
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A finding of the static front end before it is tied to a path or notebook cell.
+
+    Positions are 1-based lines and 1-based columns in the analysed source text.
+    """
+
+    code: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fix_title: str | None = None

@@ -1,0 +1,136 @@
+"""The fact vocabulary shared by the static and the runtime front end.
+
+Facts are plain frozen dataclasses. Every fact carries an opaque ``anchor``: a CST node
+in static mode, a layer or loss description in runtime mode. Checks never look inside an
+anchor; they hand it back inside a :class:`Finding`, and the front end turns it into a
+position (or an edit, for fixes).
+
+``None`` always means "unknown": a check that needs an unknown value stays silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Act(str, Enum):
+    """What the last operation before a loss did to the scores."""
+
+    SOFTMAX = "softmax"
+    SIGMOID = "sigmoid"
+    LOG_SOFTMAX = "log_softmax"
+    LINEAR = "linear"
+    OTHER = "other"  # relu, tanh, a softmax over another axis...: not class scores
+    UNKNOWN = "unknown"
+
+
+PROBABILITY_ACTS = frozenset({Act.SOFTMAX, Act.SIGMOID})
+
+
+class LossFamily(str, Enum):
+    CATEGORICAL = "categorical"
+    SPARSE_CATEGORICAL = "sparse_categorical"
+    BINARY = "binary"
+    FOCAL_BINARY = "focal_binary"
+    FOCAL_CATEGORICAL = "focal_categorical"
+    OTHER = "other"  # mse, hinge, custom functions...
+
+
+CATEGORICAL_FAMILIES = frozenset(
+    {LossFamily.CATEGORICAL, LossFamily.SPARSE_CATEGORICAL, LossFamily.FOCAL_CATEGORICAL}
+)
+BINARY_FAMILIES = frozenset({LossFamily.BINARY, LossFamily.FOCAL_BINARY})
+
+
+class LabelEncoding(str, Enum):
+    ONE_HOT = "one_hot"
+    INTEGER = "integer"
+    BINARY = "binary"
+
+
+@dataclass(frozen=True)
+class Head:
+    """One model output (or any tensor a loss is applied to)."""
+
+    units: int | None
+    activation: Act
+    layer_kind: str | None = None  # "Dense", "Conv2D", "tf.nn.softmax", ...
+    name: str | None = None  # output name, for multi-output models
+    anchor: Any = None  # where the output is produced (the layer)
+    activation_anchor: Any = None  # where the final activation was set
+    units_anchor: Any = None
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    family: LossFamily
+    from_logits: bool | None
+    form: str  # "string" | "class" | "function" | "op"
+    spelling: str  # as written, e.g. "categorical_crossentropy", "CategoricalCrossentropy"
+    anchor: Any = None
+    from_logits_anchor: Any = None
+
+
+@dataclass(frozen=True)
+class LabelEvidence:
+    encoding: LabelEncoding
+    num_classes: int | None  # one-hot depth, num_classes, dataset class count
+    source: str  # "to_categorical", "tf.one_hot", "label_mode='int'", "mnist.load_data()"...
+    anchor: Any = None
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric that thresholds at 0.5 unless told otherwise (accuracy-like)."""
+
+    spelling: str
+    threshold: float | None  # None: the default 0.5
+    anchor: Any = None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A loss applied to a head: by compile (per output) or by a call in a training loop."""
+
+    head: Head
+    loss: LossSpec
+    kind: str  # "compile" | "call"
+    labels: LabelEvidence | None = None
+    metrics: tuple[MetricSpec, ...] = ()
+    anchor: Any = None  # the compile call / the loss call
+
+
+@dataclass(frozen=True)
+class ActivationSite:
+    """An activation applied to a tensor (a layer's activation= or an explicit op).
+
+    ``units`` is the size of the axis the activation normalises over when known;
+    ``over_units_axis`` tells whether that axis is the units/channel axis (False for
+    ``Softmax(axis=1)`` over a time axis, None when unknown).
+    """
+
+    applied: Act
+    input_activation: Act
+    units: int | None
+    over_units_axis: bool | None
+    anchor: Any = None
+    input_anchor: Any = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    bindings: tuple[Binding, ...] = ()
+    activations: tuple[ActivationSite, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check reports; the front end turns anchors into positions."""
+
+    code: str
+    message: str
+    anchor: Any
+    related: tuple[Any, ...] = field(default=())
+    fix_title: str | None = None

@@ -1,0 +1,101 @@
+"""Entry point of the static front end: source text -> findings.
+
+The pipeline per file: a cheap text prefilter, ``ast`` for syntax errors (fast, and it
+bounds nesting before LibCST sees the file), one LibCST parse, the interpreter that builds
+facts, the pure checks, and positions for the reported nodes only.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from typing import Any
+
+from xentlint.checks import run_checks
+from xentlint.diagnostics import RawFinding
+
+# A file that mentions none of these cannot produce a finding of any rule.
+_RELEVANT = re.compile(r"crossentropy|cross_entropy|softmax|sigmoid|\bbce\b", re.IGNORECASE)
+
+
+def is_relevant(source: str) -> bool:
+    return _RELEVANT.search(source) is not None
+
+
+def _syntax_error(source: str) -> RawFinding | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        end_line = getattr(exc, "end_lineno", None) or line
+        end_col = getattr(exc, "end_offset", None) or col
+        if end_line < line or (end_line == line and end_col < col):
+            end_line, end_col = line, col
+        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col)
+    except (RecursionError, MemoryError):
+        return RawFinding("XEN901", "syntax error: the code is nested too deeply to parse", 1, 1, 1, 1)
+    except ValueError as exc:  # e.g. source code string cannot contain null bytes
+        return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
+    return None
+
+
+def analyze_source(source: str) -> list[RawFinding]:
+    """Analyse one module's source text and return its findings, sorted by position.
+
+    A syntax error yields a single XEN901 finding at the parser's position. Never raises
+    for any input string.
+    """
+    error = _syntax_error(source)
+    if error is not None:
+        return [error]
+    if not is_relevant(source):
+        return []
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(source)
+    except Exception:  # noqa: BLE001 - valid Python that LibCST cannot read: say nothing
+        return []
+    from xentlint.static.interpreter import Interpreter
+
+    try:
+        facts = Interpreter(module, source).run()
+    except RecursionError:
+        return []
+    findings = run_checks(facts)
+    if not findings:
+        return []
+    return _locate(module, findings)
+
+
+def _locate(module: Any, findings: list[Any]) -> list[RawFinding]:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out: dict[tuple[str, int, int], RawFinding] = {}
+    for finding in findings:
+        where = positions.get(finding.anchor)
+        if where is None:
+            continue
+        related = []
+        for anchor in finding.related:
+            pos = positions.get(anchor) if anchor is not None else None
+            related.append(f"line {pos.start.line}" if pos is not None else "another place")
+        message = finding.message.format(*related) if related else finding.message
+        key = (finding.code, where.start.line, where.start.column)
+        if key in out:
+            continue
+        out[key] = RawFinding(
+            finding.code,
+            message,
+            where.start.line,
+            where.start.column + 1,
+            where.end.line,
+            where.end.column + 1,
+            finding.fix_title,
+        )
+    return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))

@@ -1,0 +1,169 @@
+"""Abstract values the static interpreter computes for expressions.
+
+Anything the interpreter cannot pin down is :data:`UNKNOWN`; checks only ever see facts
+built from values that are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from xentlint.facts import Act, Head, LabelEvidence, LossSpec
+
+
+class Value:
+    __slots__ = ()
+
+
+class _Unknown(Value):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Value = _Unknown()
+
+
+@dataclass(eq=False)
+class Const(Value):
+    value: Any  # int, float, str, bool, None
+    node: Any = None  # the literal, for strings that may be reported
+
+
+@dataclass(eq=False)
+class Ref(Value):
+    """A module, class or function of an imported library, by qualified name."""
+
+    qname: str
+
+
+@dataclass(eq=False)
+class Instance(Value):
+    """An instance of a library class we only need to recognise (ImageDataGenerator)."""
+
+    qname: str
+
+
+@dataclass(eq=False)
+class Seq(Value):
+    items: list[Value]
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Mapping(Value):
+    items: dict[str, Value]
+    node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Tensor(Value):
+    """A symbolic tensor whose last operation is known (a head, if a loss sees it)."""
+
+    head: Head
+
+
+@dataclass(eq=False)
+class LiteralArray(Value):
+    """A nested list of numbers written in the source."""
+
+    rows: list[list[float]] | None  # 2-D rows, or None for 1-D
+    flat: list[float]
+    node: cst.CSTNode
+
+
+@dataclass(eq=False)
+class Layer(Value):
+    kind: str  # canonical class name
+    node: cst.CSTNode
+    units: int | None = None
+    activation: Act = Act.UNKNOWN
+    activation_anchor: Any = None
+    units_anchor: Any = None
+    name: str | None = None
+    # for Activation/Softmax layers: the activation applied and whether over the last axis
+    applies: Act | None = None
+    over_last_axis: bool | None = None
+    passthrough: bool = False
+    model: Model | None = None  # a model used as a layer
+
+
+@dataclass(eq=False)
+class Model(Value):
+    node: cst.CSTNode | None
+    outputs: Value = UNKNOWN  # Tensor | Seq | Mapping | UNKNOWN
+    sequential: bool = False
+    current: Value = UNKNOWN  # for Sequential: output of the layers so far
+    ctx_depth: int = 0  # branch depth at creation
+    tail_uncertain: bool = False
+    compiles: list[tuple[Value, Value, cst.CSTNode]] = field(default_factory=list)
+    fits: list[Value] = field(default_factory=list)
+    obj: Object | None = None  # attributes and methods of a subclassed model
+
+
+@dataclass(eq=False)
+class Loss(Value):
+    spec: LossSpec
+    callable_function: bool = False  # a loss function reference (called with y, y_pred)
+
+
+@dataclass(eq=False)
+class Labels(Value):
+    evidence: LabelEvidence
+
+
+@dataclass(eq=False)
+class Dataset(Value):
+    labels: LabelEvidence | None
+
+
+@dataclass(eq=False)
+class Metric(Value):
+    spelling: str
+    threshold: float | None
+    node: cst.CSTNode
+
+
+@dataclass(eq=False)
+class Function(Value):
+    node: cst.FunctionDef
+    defaults: dict[str, Value]
+    owner: Class | None = None
+    closure: Any = None  # the enclosing function's frame, for nested functions
+
+
+@dataclass(eq=False)
+class Class(Value):
+    node: cst.ClassDef
+    methods: dict[str, Function]
+    kind: str  # "model" | "layer" | "plain"
+    attrs: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Object(Value):
+    cls: Class
+    attrs: dict[str, Value] = field(default_factory=dict)
+    model: Model | None = None  # for subclassed keras models
+
+
+@dataclass(eq=False)
+class BoundMethod(Value):
+    obj: Object
+    func: Function
+
+
+@dataclass(eq=False)
+class ModelMethod(Value):
+    model: Model
+    name: str
+
+
+@dataclass(eq=False)
+class DatasetMethod(Value):
+    target: Value
+    name: str
