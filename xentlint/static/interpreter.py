@@ -899,7 +899,7 @@ class Interpreter:
             return self.model_output(layer.model)
         if layer.passthrough:
             return inp if isinstance(inp, Tensor) else UNKNOWN
-        short = layer.kind.rsplit(".", 1)[1]
+        short = layer.kind.rsplit(".", 1)[-1]
         if layer.applies is not None:
             head = inp.head if isinstance(inp, Tensor) else Head(None, Act.UNKNOWN)
             over = layer.over_last_axis
@@ -986,7 +986,7 @@ class Interpreter:
     # --- compile bindings --------------------------------------------------------------
 
     def _finalize_model(self, model: Model) -> None:
-        if not model.compiles:
+        if not model.compiles or self._compiled_loss_unused(model):
             return
         outputs = self.model_output(model)
         heads = _heads(outputs)
@@ -1008,6 +1008,16 @@ class Interpreter:
                         continue
                     seen.add(marker)
                     self.bindings.append(Binding(head, spec, "compile", labels, metrics, loss_node))
+
+    def _compiled_loss_unused(self, model: Model) -> bool:
+        """A subclassed model whose own train_step never uses the compiled loss."""
+        if model.obj is None:
+            return False
+        step = model.obj.cls.methods.get("train_step")
+        if step is None:
+            return False
+        code = self.module.code_for_node(step.node)
+        return re.search(r"compiled_loss|compute_loss|self\.loss\b(?!_)", code) is None
 
     def as_loss(self, value: Value | None, node: cst.CSTNode, head: Head | None) -> LossSpec | None:
         if isinstance(value, Loss):

@@ -1,0 +1,259 @@
+"""Linting files, folders, stdin and strings: discovery, the analyzer, selection and noqa."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xentlint.catalog import RULES
+from xentlint.config import Config
+from xentlint.diagnostics import Diagnostic, RawFinding
+from xentlint.noqa import is_suppressed
+from xentlint.selection import matches
+from xentlint.sources import (
+    Program,
+    UnreadableSource,
+    program_from_bytes,
+    program_from_text,
+    read_file,
+)
+
+SUFFIXES = (".py", ".ipynb")
+STDIN = "-"
+
+
+class XentlintError(Exception):
+    """A problem that is not a finding: a missing path, an internal error."""
+
+
+class InternalError(XentlintError):
+    """The analyzer failed on one file (a bug in xentlint, not in the linted code)."""
+
+    def __init__(self, path: str, exc: BaseException) -> None:
+        super().__init__(f"{path}: internal error: {type(exc).__name__}: {exc}")
+        self.path = path
+        self.exc = exc
+
+
+@dataclass
+class LintReport:
+    """What a run produced: findings, the number of files read, and non-finding errors."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
+    return (
+        diagnostic.path,
+        diagnostic.cell or 0,
+        diagnostic.line,
+        diagnostic.column,
+        diagnostic.code,
+    )
+
+
+# --------------------------------------------------------------------------- one program
+
+
+def _analyze(text: str) -> list[RawFinding]:
+    from xentlint import static  # LibCST is imported here, not when xentlint is
+
+    return static.analyze_source(text)
+
+
+def _unreadable(path: str, error: UnreadableSource) -> RawFinding:
+    return RawFinding(
+        "XEN902",
+        f"unreadable file: {error.reason}",
+        error.line,
+        error.column,
+        error.line,
+        error.column,
+    )
+
+
+def _diagnostics(
+    path: str, program: Program | None, findings: Iterable[RawFinding], config: Config
+) -> list[Diagnostic]:
+    selection = config.selection
+    dropped = config.ignored_for(Path(path)) if path else ()
+    out: list[Diagnostic] = []
+    for finding in findings:
+        code = finding.code
+        if not selection.enabled(code) or any(matches(s, code) for s in dropped):
+            continue
+        if program is not None and is_suppressed(code, program.line_text(finding.line)):
+            continue
+        rule = RULES.get(code)
+        cell, line = program.locate(finding.line) if program is not None else (None, finding.line)
+        end_line, end_column = finding.end_line, finding.end_column
+        if program is not None and program.is_notebook:
+            end_cell, end_line = program.locate(finding.end_line)
+            if end_cell != cell:
+                end_line, end_column = line, finding.column
+        fix_title = finding.fix_title
+        if fix_title is None and rule is not None and rule.fix:
+            fix_title = rule.fix
+        out.append(
+            Diagnostic(
+                path=path,
+                line=line,
+                column=finding.column,
+                end_line=end_line,
+                end_column=end_column,
+                code=code,
+                name=rule.name if rule is not None else "unknown-rule",
+                severity=rule.severity if rule is not None else "E",
+                message=finding.message,
+                fix_title=fix_title or None,
+                cell=cell,
+            )
+        )
+    out.sort(key=sort_key)
+    return out
+
+
+def _lint_program(path: str, program: Program, config: Config) -> list[Diagnostic]:
+    if not program.text.strip():
+        return []
+    try:
+        findings = _analyze(program.text)
+    except Exception as exc:
+        if os.environ.get("XENTLINT_DEBUG"):
+            traceback.print_exc()
+        raise InternalError(path, exc) from exc
+    return _diagnostics(path, program, findings, config)
+
+
+def lint_source(
+    text: str, path: str = "<string>", *, config: Config | None = None
+) -> list[Diagnostic]:
+    """Lint one source text. When ``path`` ends in ``.ipynb``, ``text`` is notebook JSON.
+
+    ``config`` defaults to the built-in settings (no config file is read). Raises
+    :class:`InternalError` if the analyzer fails.
+    """
+    config = config or Config()
+    try:
+        program = program_from_text(text, path)
+    except UnreadableSource as error:
+        return _diagnostics(path, None, [_unreadable(path, error)], config)
+    return _lint_program(path, program, config)
+
+
+def lint_bytes(data: bytes, path: str, *, config: Config | None = None) -> list[Diagnostic]:
+    """Lint raw bytes (a file's or stdin's), decoding them as CPython would."""
+    config = config or Config()
+    try:
+        program = program_from_bytes(data, path)
+    except UnreadableSource as error:
+        return _diagnostics(path, None, [_unreadable(path, error)], config)
+    return _lint_program(path, program, config)
+
+
+def lint_file(path: Path, display: str, config: Config) -> list[Diagnostic]:
+    try:
+        data = read_file(path)
+    except UnreadableSource as error:
+        return _diagnostics(display, None, [_unreadable(display, error)], config)
+    except OSError as exc:
+        reason = UnreadableSource(f"cannot read: {exc.strerror or exc}")
+        return _diagnostics(display, None, [_unreadable(display, reason)], config)
+    return lint_bytes(data, display, config=config)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discover(paths: Sequence[str], config: Config) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The files to lint as ``(path, display name)``, and the paths that do not exist.
+
+    Files named explicitly are linted whatever their suffix and even if excluded; folders
+    are walked in sorted order for ``.py`` and ``.ipynb`` files, skipping excluded names.
+    """
+    files: list[tuple[Path, str]] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: Path, display: str) -> None:
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            files.append((path, display))
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in _walk(path, config):
+                add(found, os.path.normpath(found))
+        elif path.exists():
+            add(path, os.path.normpath(given))
+        else:
+            missing.append(given)
+    return files, missing
+
+
+def _walk(top: Path, config: Config) -> Iterator[Path]:
+    # The folder named on the command line is never excluded itself; every entry below it
+    # is tested by its own name and root-relative path, and excluded folders are pruned.
+    for folder, dirs, names in os.walk(top):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not config.excludes_entry(here / d))
+        for name in sorted(names):
+            if name.endswith(SUFFIXES) and not config.excludes_entry(here / name):
+                yield here / name
+
+
+def check_paths(
+    paths: Sequence[str],
+    *,
+    config: Config | None = None,
+    stdin_filename: str | None = None,
+) -> LintReport:
+    """Lint files and folders (``-`` reads stdin), collecting errors instead of raising."""
+    config = config or Config()
+    report = LintReport()
+    regular = [p for p in paths if p != STDIN]
+    files, missing = discover(regular, config)
+    for given in missing:
+        report.errors.append(f"{given}: no such file or directory")
+    if STDIN in paths:
+        name = stdin_filename or STDIN
+        data = sys.stdin.buffer.read()
+        _collect(report, name, lambda: lint_bytes(data, name, config=config))
+    for path, display in files:
+        _collect(report, display, lambda p=path, d=display: lint_file(p, d, config))
+    report.diagnostics.sort(key=sort_key)
+    return report
+
+
+def _collect(report: LintReport, display: str, run: object) -> None:
+    report.files += 1
+    try:
+        report.diagnostics.extend(run())  # type: ignore[operator]
+    except InternalError as exc:
+        report.errors.append(str(exc))
+    except RecursionError as exc:  # pragma: no cover - defensive
+        report.errors.append(str(InternalError(display, exc)))
+
+
+def lint_paths(
+    paths: Iterable[str | os.PathLike[str]], *, config: Config | None = None
+) -> list[Diagnostic]:
+    """Lint files and folders; returns the sorted findings.
+
+    Raises :class:`XentlintError` when a path does not exist or the analyzer failed on a
+    file (after linting all the others; the findings are on the exception's ``diagnostics``).
+    """
+    report = check_paths([os.fspath(p) for p in paths], config=config)
+    if report.errors:
+        error = XentlintError("; ".join(report.errors))
+        error.diagnostics = report.diagnostics  # type: ignore[attr-defined]
+        raise error
+    return report.diagnostics
