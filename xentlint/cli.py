@@ -38,7 +38,7 @@ class DefaultCommandGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def _own_options(self) -> set[str]:
-        names = set(self.get_help_option_names(click.Context(self)))
+        names = set(self.context_settings.get("help_option_names", ["--help"]))
         for param in self.params:
             names.update(param.opts)
             names.update(param.secondary_opts)
@@ -147,22 +147,19 @@ def check(
     targets = list(paths) or (["-"] if stdin_filename else ["."])
     report = check_paths(targets, config=config, stdin_filename=stdin_filename)
 
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     options = OutputOptions(
         files=report.files, statistics=statistics, quiet=quiet, color=use_color(stream)
     )
+    if report.files or output_format != "text":
+        FORMATTERS[output_format](report.diagnostics, options, stream)
+        stream.flush()
     for message in report.errors:
         error(message)
-    if report.files == 0 and not report.errors:
-        if not quiet:
-            click.echo("xentlint: warning: no Python files found", err=True)
-        if output_format != "text":
-            FORMATTERS[output_format]([], options, stream)
-        sys.exit(EXIT_CLEAN)
-    FORMATTERS[output_format](report.diagnostics, options, stream)
-    stream.flush()
     if report.errors:
         sys.exit(EXIT_ERROR)
+    if report.files == 0 and not quiet:
+        click.echo("xentlint: warning: no Python files found", err=True)
     if report.diagnostics and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,14 @@ STDIN = "-"
 
 
 class XentlintError(Exception):
-    """A problem that is not a finding: a missing path, an internal error."""
+    """A problem that is not a finding: a missing path, an internal error.
+
+    ``diagnostics`` holds the findings of the files that could be linted.
+    """
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics)
 
 
 class InternalError(XentlintError):
@@ -61,10 +67,14 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
 # --------------------------------------------------------------------------- one program
 
 
-def _analyze(text: str) -> list[RawFinding]:
+def _analyze(text: str, config: Config, program: Program | None = None) -> list[RawFinding]:
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
-    return static.analyze_source(text)
+    codes = [code for code in RULES if config.selection.enabled(code)]
+    describe = _describe_line(program) if program is not None and program.is_notebook else None
+    if describe is None:
+        return static.analyze_source(text, codes)
+    return static.analyze_source(text, codes, describe)
 
 
 def _unreadable(path: str, error: UnreadableSource) -> RawFinding:
@@ -97,6 +107,7 @@ def _diagnostics(
             end_cell, end_line = program.locate(finding.end_line)
             if end_cell != cell:
                 end_line, end_column = line, finding.column
+        message = finding.message
         fix_title = finding.fix_title
         if fix_title is None and rule is not None and rule.fix:
             fix_title = rule.fix
@@ -110,7 +121,7 @@ def _diagnostics(
                 code=code,
                 name=rule.name if rule is not None else "unknown-rule",
                 severity=rule.severity if rule is not None else "E",
-                message=finding.message,
+                message=message,
                 fix_title=fix_title or None,
                 cell=cell,
             )
@@ -119,14 +130,31 @@ def _diagnostics(
     return out
 
 
+def _debug_traceback() -> None:
+    if os.environ.get("XENTLINT_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+
+
+def _describe_line(program: Program) -> Callable[[int, int], str]:
+    """Render a program line as a notebook user sees it: the line in its cell."""
+
+    def describe(line: int, finding_line: int) -> str:
+        other, local = program.locate(line)
+        own, _ = program.locate(finding_line)
+        return f"line {local}" if other == own else f"line {local} of cell {other}"
+
+    return describe
+
+
 def _lint_program(path: str, program: Program, config: Config) -> list[Diagnostic]:
     if not program.text.strip():
         return []
     try:
-        findings = _analyze(program.text)
+        findings = _analyze(program.text, config, program)
     except Exception as exc:
-        if os.environ.get("XENTLINT_DEBUG"):
-            traceback.print_exc()
+        _debug_traceback()
         raise InternalError(path, exc) from exc
     return _diagnostics(path, program, findings, config)
 
@@ -199,15 +227,18 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[tuple[Path, str
     return files, missing
 
 
-def _walk(top: Path, config: Config) -> Iterator[Path]:
+def _walk(top: Path, config: Config) -> list[Path]:
     # The folder named on the command line is never excluded itself; every entry below it
     # is tested by its own name and root-relative path, and excluded folders are pruned.
+    found: list[Path] = []
     for folder, dirs, names in os.walk(top):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not config.excludes_entry(here / d))
-        for name in sorted(names):
+        dirs[:] = [d for d in dirs if not config.excludes_entry(here / d)]
+        for name in names:
             if name.endswith(SUFFIXES) and not config.excludes_entry(here / name):
-                yield here / name
+                found.append(here / name)
+    found.sort(key=lambda path: path.parts)
+    return found
 
 
 def check_paths(
@@ -225,7 +256,8 @@ def check_paths(
         report.errors.append(f"{given}: no such file or directory")
     if STDIN in paths:
         name = stdin_filename or STDIN
-        data = sys.stdin.buffer.read()
+        stdin = sys.stdin
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
         _collect(report, name, lambda: lint_bytes(data, name, config=config))
     for path, display in files:
         _collect(report, display, lambda p=path, d=display: lint_file(p, d, config))
@@ -233,13 +265,14 @@ def check_paths(
     return report
 
 
-def _collect(report: LintReport, display: str, run: object) -> None:
+def _collect(report: LintReport, display: str, run: Callable[[], list[Diagnostic]]) -> None:
     report.files += 1
     try:
-        report.diagnostics.extend(run())  # type: ignore[operator]
+        report.diagnostics.extend(run())
     except InternalError as exc:
         report.errors.append(str(exc))
-    except RecursionError as exc:  # pragma: no cover - defensive
+    except Exception as exc:  # a bug in xentlint itself: report it, go on with other files
+        _debug_traceback()
         report.errors.append(str(InternalError(display, exc)))
 
 
@@ -253,7 +286,5 @@ def lint_paths(
     """
     report = check_paths([os.fspath(p) for p in paths], config=config)
     if report.errors:
-        error = XentlintError("; ".join(report.errors))
-        error.diagnostics = report.diagnostics  # type: ignore[attr-defined]
-        raise error
+        raise XentlintError("; ".join(report.errors), report.diagnostics)
     return report.diagnostics

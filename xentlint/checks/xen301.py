@@ -16,7 +16,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         if b.kind != "compile" or not is_probability_loss(b) or b.head.activation_anchor is None:
             continue
         if act is Act.SOFTMAX:
-            if b.head.units == 1 or (b.loss.family in BINARY_FAMILIES and (b.head.units or 0) > 2):
+            binary = b.loss.family in BINARY_FAMILIES
+            if b.head.units == 1 or (binary and (b.head.units is None or b.head.units > 2)):
                 continue  # XEN103 / XEN105 territory
         elif act is Act.SIGMOID:
             if is_categorical(b):

@@ -11,6 +11,7 @@ import ast
 import os
 import re
 import warnings
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from xentlint.checks import run_checks
@@ -38,17 +39,29 @@ def _syntax_error(source: str) -> RawFinding | None:
             end_line, end_col = line, col
         return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col)
     except (RecursionError, MemoryError):
-        return RawFinding("XEN901", "syntax error: the code is nested too deeply to parse", 1, 1, 1, 1)
+        return RawFinding(
+            "XEN901", "syntax error: the code is nested too deeply to parse", 1, 1, 1, 1
+        )
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
         return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
     return None
 
 
-def analyze_source(source: str) -> list[RawFinding]:
+def _plain_line(line: int, _finding_line: int) -> str:
+    return f"line {line}"
+
+
+def analyze_source(
+    source: str,
+    codes: Iterable[str] | None = None,
+    describe_line: Callable[[int, int], str] = _plain_line,
+) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
-    A syntax error yields a single XEN901 finding at the parser's position. Never raises
-    for any input string.
+    ``codes`` limits the checks that run (all when None). ``describe_line(line,
+    finding_line)`` renders a reference to another place in a message ("line 12"; the
+    notebook front end says "line 3 of cell 2"). A syntax error yields a single XEN901
+    finding at the parser's position. Never raises for any input string.
     """
     error = _syntax_error(source)
     if error is not None:
@@ -74,16 +87,33 @@ def analyze_source(source: str) -> list[RawFinding]:
         if os.environ.get("XENTLINT_DEBUG"):
             raise
         return []
-    findings = run_checks(facts)
+    findings = run_checks(facts, codes)
     if not findings:
         return []
-    return _locate(module, findings)
+    return _locate(module, findings, describe_line)
 
 
-def _locate(module: Any, findings: list[Any]) -> list[RawFinding]:
+def _positions(module: Any) -> Any:
+    """Positions of every node, from one code generation pass over the module.
+
+    ``MetadataWrapper.resolve(PositionProvider)`` also runs a full visitor pass that
+    PositionProvider does not need, doubling the cost; drive the provider directly and
+    fall back to the public route if LibCST's internals ever change.
+    """
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    try:
+        provider = PositionProvider()
+        provider._gen_impl(module)
+        return provider._computed
+    except Exception:  # noqa: BLE001 - private API changed: take the public route
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+def _locate(
+    module: Any, findings: list[Any], describe_line: Callable[[int, int], str]
+) -> list[RawFinding]:
+    positions = _positions(module)
     out: dict[tuple[str, int, int], RawFinding] = {}
     for finding in findings:
         where = positions.get(finding.anchor)
@@ -92,7 +122,10 @@ def _locate(module: Any, findings: list[Any]) -> list[RawFinding]:
         related = []
         for anchor in finding.related:
             pos = positions.get(anchor) if anchor is not None else None
-            related.append(f"line {pos.start.line}" if pos is not None else "another place")
+            if pos is None:
+                related.append("another place")
+            else:
+                related.append(describe_line(pos.start.line, where.start.line))
         message = finding.message.format(*related) if related else finding.message
         key = (finding.code, where.start.line, where.start.column)
         if key in out:

@@ -127,7 +127,7 @@ class Interpreter:
         self.instances: dict[int, Value] = {}
         self.depth = 0
         self.cond = 0
-        self._bound_cache: dict[str, bool] = {}
+        self._bound: set[str] | None = None
 
     # --- driver ------------------------------------------------------------------------
 
@@ -143,9 +143,7 @@ class Interpreter:
         # Functions and methods nobody called still build and compile models: run them
         # once with unknown arguments.
         seen = 0
-        while seen < len(self.functions) or any(
-            id(c) not in self.instances for c in self.classes
-        ):
+        while seen < len(self.functions) or any(id(c) not in self.instances for c in self.classes):
             for cls in list(self.classes):
                 if id(cls) not in self.instances:
                     self.instances[id(cls)] = UNKNOWN
@@ -342,6 +340,15 @@ class Interpreter:
             else:
                 for element in elements:
                     self.assign(element.value, UNKNOWN, frame)
+        elif isinstance(target, (cst.Attribute, cst.Subscript)) and self._mutates_layers(target):
+            root = target
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            model = self.eval(root, frame)
+            if isinstance(model, Model):
+                # e.g. model.layers[-1].activation = None: the head is no longer known
+                model.tail_uncertain = True
+                model.outputs = UNKNOWN
         elif isinstance(target, cst.Attribute):
             base = self.eval(target.value, frame)
             obj = base.obj if isinstance(base, Model) and base.obj is not None else base
@@ -349,6 +356,15 @@ class Interpreter:
                 obj.attrs[target.attr.value] = value
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, frame)
+
+    @staticmethod
+    def _mutates_layers(target: cst.BaseExpression) -> bool:
+        node: cst.BaseExpression = target
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            if isinstance(node, cst.Attribute) and node.attr.value in ("layers", "activation"):
+                return True
+            node = node.value
+        return False
 
     def _truth(self, test: cst.BaseExpression, frame: Frame) -> bool | None:
         if isinstance(test, cst.Comparison) and _dotted(test.left) == "__name__":
@@ -488,15 +504,10 @@ class Interpreter:
         return UNKNOWN
 
     def _bound_anywhere(self, name: str) -> bool:
-        cached = self._bound_cache.get(name)
-        if cached is None:
-            pattern = (
-                rf"(\b(def|class|as|import|for|global)\s+{name}\b)|(\b{name}\s*(:[^=\n]*)?=[^=])"
-                rf"|(import[^\n]*\b{name}\b)|(,\s*{name}\s*(,|=[^=]|\bin\b))"
-            )
-            cached = re.search(pattern, self.source) is not None
-            self._bound_cache[name] = cached
-        return cached
+        if self._bound is None:
+            self._bound = set()
+            _collect_bound(self.module.body, self._bound)
+        return name in self._bound
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Value:
         if isinstance(node, cst.Name):
@@ -713,7 +724,10 @@ class Interpreter:
             return self.directory_dataset(q, node, args, "label_mode", "int")
         if q == "keras.preprocessing.image.ImageDataGenerator":
             return Instance(q)
-        if q in ("tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"):
+        if q in (
+            "tensorflow.data.Dataset.from_tensor_slices",
+            "tensorflow.data.Dataset.from_tensors",
+        ):
             data = args.get("tensors", 0)
             if isinstance(data, Seq) and len(data.items) == 2:
                 labels = data.items[1]
@@ -725,16 +739,30 @@ class Interpreter:
                 ev = source.evidence
                 return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
             return UNKNOWN
-        if q in ("numpy.array", "numpy.asarray", "numpy.squeeze", "tensorflow.convert_to_tensor",
-                 "tensorflow.constant", "tensorflow.squeeze", "tensorflow.cast", "keras.ops.convert_to_tensor"):
+        if q in (
+            "numpy.array",
+            "numpy.asarray",
+            "numpy.squeeze",
+            "tensorflow.convert_to_tensor",
+            "tensorflow.constant",
+            "tensorflow.squeeze",
+            "tensorflow.cast",
+            "keras.ops.convert_to_tensor",
+        ):
             source = args.get("a", 0) or args.get("value", 0) or args.get("x", 0)
             if isinstance(source, (Labels, LiteralArray)):
                 return source
             return UNKNOWN
         if q == "keras.metrics.BinaryAccuracy":
             threshold = args.get("threshold", 2)
-            value = threshold.value if isinstance(threshold, Const) else (None if threshold is None else -1.0)
-            return Metric("BinaryAccuracy", value if isinstance(value, (int, float)) else None, node)
+            value = (
+                threshold.value
+                if isinstance(threshold, Const)
+                else (None if threshold is None else -1.0)
+            )
+            return Metric(
+                "BinaryAccuracy", value if isinstance(value, (int, float)) else None, node
+            )
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
         return UNKNOWN
@@ -762,7 +790,9 @@ class Interpreter:
         self, q: str, node: cst.Call, args: Args, keyword: str, default: str
     ) -> Value:
         mode = args.get(keyword)
-        mode_name = default if mode is None else (mode.value if isinstance(mode, Const) else UNKNOWN)
+        mode_name = (
+            default if mode is None else (mode.value if isinstance(mode, Const) else UNKNOWN)
+        )
         if mode_name is UNKNOWN:
             return UNKNOWN
         encoding = N.LABEL_MODES.get(mode_name) if isinstance(mode_name, str) else None
@@ -850,7 +880,11 @@ class Interpreter:
     def make_layer(self, q: str, node: cst.Call, args: Args) -> Value:
         kind = q
         name_value = args.get("name")
-        name = name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
+        name = (
+            name_value.value
+            if isinstance(name_value, Const) and isinstance(name_value.value, str)
+            else None
+        )
         if q in N.UNITS_LAYERS:
             units_kw, act_index = N.UNITS_LAYERS[q]
             units_value = args.get(units_kw, 0)
@@ -884,6 +918,9 @@ class Interpreter:
                 i = _const_int(axis)
                 over = None if i is None else i == -1
             return Layer(kind, node, name=name, applies=Act.SOFTMAX, over_last_axis=over)
+        if q == "keras.layers.TimeDistributed":
+            inner = args.get("layer", 0)
+            return inner if isinstance(inner, Layer) else Layer(kind, node, name=name)
         if q in N.OTHER_ACTIVATION_LAYERS:
             return Layer(kind, node, name=name, applies=Act.OTHER, over_last_axis=True)
         if q in N.PASSTHROUGH_LAYERS:
@@ -932,7 +969,11 @@ class Interpreter:
         axis = args.get("axis") or args.get("dim")
         if axis is None and len(args.pos) > 1:
             axis = args.pos[1]
-        over: bool | None = True if axis is None else (_const_int(axis) == -1 if _const_int(axis) is not None else None)
+        over: bool | None = (
+            True
+            if axis is None
+            else (_const_int(axis) == -1 if _const_int(axis) is not None else None)
+        )
         head = _head_of(inp) or Head(None, Act.UNKNOWN)
         if applied in (Act.SOFTMAX, Act.SIGMOID):
             self.sites.append(
@@ -1032,7 +1073,9 @@ class Interpreter:
             q = N.canonical(value.qname)
             if q in N.LOSS_FUNCTIONS:
                 anchor = node.value if isinstance(node, cst.Arg) else node
-                return LossSpec(N.LOSS_FUNCTIONS[q][0], False, "function", q.rsplit(".", 1)[1], anchor)
+                return LossSpec(
+                    N.LOSS_FUNCTIONS[q][0], False, "function", q.rsplit(".", 1)[1], anchor
+                )
             return None
         if isinstance(value, Function) and head is not None:
             # a custom loss: follow it with the head as y_pred, to see what it applies
@@ -1042,6 +1085,67 @@ class Interpreter:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _collect_bound(body: Any, out: set[str]) -> None:
+    """Names that statements anywhere in the module bind (assignments, defs, imports...)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        _target_names(target.target, out)
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    _target_names(small.target, out)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)):
+                    names = small.names
+                    if isinstance(names, cst.ImportStar):
+                        continue
+                    for alias in names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        dotted = _dotted(bound) if isinstance(bound, cst.BaseExpression) else None
+                        if dotted:
+                            out.add(dotted.split(".", 1)[0])
+                elif isinstance(small, (cst.Global, cst.Nonlocal)):
+                    out.update(n.name.value for n in small.names)
+            continue
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            out.add(stmt.name.value)
+        if isinstance(stmt, cst.FunctionDef):
+            params = stmt.params
+            for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+                out.add(param.name.value)
+        if isinstance(stmt, cst.For):
+            _target_names(stmt.target, out)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                if item.asname is not None:
+                    _target_names(item.asname.name, out)
+        if isinstance(stmt, cst.Try):
+            for handler in stmt.handlers:
+                if handler.name is not None:
+                    _target_names(handler.name.name, out)
+                _collect_bound(handler.body.body, out)
+        for part in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, part, None)
+            if isinstance(block, cst.If):
+                _collect_bound([block], out)
+            elif block is not None and hasattr(block, "body"):
+                inner = block.body
+                if hasattr(inner, "body"):  # Else/Finally wrap an IndentedBlock
+                    inner = inner.body
+                if isinstance(inner, (list, tuple)):
+                    _collect_bound(inner, out)
+
+
+def _target_names(target: cst.BaseExpression, out: set[str]) -> None:
+    if isinstance(target, cst.Name):
+        out.add(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _target_names(element.value, out)
+    elif isinstance(target, cst.StarredElement):
+        _target_names(target.value, out)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -27,7 +27,13 @@ _PREFIX_REWRITES = (
 )
 
 # Namespaces whose deeper module paths (keras.layers.core.Dense) collapse to the last part.
-_COLLAPSE = ("keras.layers.", "keras.losses.", "keras.activations.", "keras.metrics.", "keras.utils.")
+_COLLAPSE = (
+    "keras.layers.",
+    "keras.losses.",
+    "keras.activations.",
+    "keras.metrics.",
+    "keras.utils.",
+)
 
 _EXACT = {
     "keras.models.Sequential": "keras.Sequential",
@@ -196,9 +202,7 @@ _LOSS_NAMES = {
         "CategoricalFocalCrossentropy",
     ),
 }
-LOSS_STRINGS: dict[str, LossFamily] = {
-    s: fam for fam, names in _LOSS_NAMES.items() for s in names
-}
+LOSS_STRINGS: dict[str, LossFamily] = {s: fam for fam, names in _LOSS_NAMES.items() for s in names}
 OTHER_LOSS_STRINGS = frozenset(
     {
         "mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD",
