@@ -134,3 +134,4 @@ class Finding:
     anchor: Any
     related: tuple[Any, ...] = field(default=())
     fix_title: str | None = None
+    fact: Any = None  # the Binding or ActivationSite the finding was derived from (fixers)

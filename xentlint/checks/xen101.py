@@ -35,6 +35,7 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.head.activation_anchor,
             (b.loss.anchor,),
             FIX,
+            fact=b,
         )
     for site in facts.activations:
         if site.applied not in PROBABILITY_ACTS or site.applied is not site.input_activation:
@@ -50,4 +51,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             site.input_anchor,
             (site.anchor,),
             "Remove the repeated activation",
+            fact=site,
         )

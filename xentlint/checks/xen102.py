@@ -25,4 +25,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.loss.anchor,
             (b.head.anchor,),
             "Pass from_logits=True",
+            fact=b,
         )

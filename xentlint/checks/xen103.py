@@ -21,4 +21,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             site.anchor,
             (),
             'Use activation="sigmoid"',
+            fact=site,
         )

@@ -22,4 +22,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.loss.anchor,
             (b.head.anchor,),
             "Use binary crossentropy",
+            fact=b,
         )

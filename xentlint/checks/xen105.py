@@ -25,4 +25,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.loss.anchor,
             (b.head.activation_anchor,),
             "Use categorical crossentropy",
+            fact=b,
         )

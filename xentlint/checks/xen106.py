@@ -25,4 +25,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.head.activation_anchor,
             (b.loss.anchor,),
             'Use activation="softmax"',
+            fact=b,
         )

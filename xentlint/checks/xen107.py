@@ -26,4 +26,5 @@ def check(facts: Facts) -> Iterator[Finding]:
                 metric.anchor,
                 (b.loss.anchor,),
                 "Use BinaryAccuracy(threshold=0.0)",
+                fact=b,
             )

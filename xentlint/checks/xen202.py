@@ -25,4 +25,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.loss.anchor,
             (labels.anchor,),
             "Use SparseCategoricalCrossentropy",
+            fact=b,
         )

@@ -26,4 +26,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.loss.anchor,
             (labels.anchor, b.head.units_anchor or b.head.anchor),
             None,
+            fact=b,
         )

@@ -33,4 +33,5 @@ def check(facts: Facts) -> Iterator[Finding]:
             b.head.activation_anchor,
             (b.loss.anchor,),
             "Remove the activation and pass from_logits=True",
+            fact=b,
         )

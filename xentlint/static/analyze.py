@@ -12,10 +12,12 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from xentlint.checks import run_checks
 from xentlint.diagnostics import RawFinding
+from xentlint.facts import Facts, Finding
 
 # A file that mentions none of these cannot produce a finding of any rule.
 _RELEVANT = re.compile(r"crossentropy|cross_entropy|softmax|sigmoid|\bbce\b", re.IGNORECASE)
@@ -66,31 +68,52 @@ def analyze_source(
     error = _syntax_error(source)
     if error is not None:
         return [error]
-    if not is_relevant(source):
+    analysis = analyze_module(source, codes)
+    if analysis is None or not analysis.findings:
         return []
+    return _locate(analysis.module, analysis.findings, describe_line)
+
+
+@dataclass
+class Analysis:
+    """What the static front end knows of one module: the tree, its facts, the findings.
+
+    Fixers use this: each finding's anchors are nodes of ``module``, and ``finding.fact``
+    is the binding or activation site it was derived from.
+    """
+
+    module: Any  # libcst.Module
+    facts: Facts
+    findings: list[Finding]
+
+
+def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis | None:
+    """Parse and interpret ``source``; None when it cannot be analysed (or is irrelevant).
+
+    Syntax errors are not reported here (see :func:`analyze_source`).
+    """
+    if not is_relevant(source):
+        return None
     import libcst as cst
 
     try:
         module = cst.parse_module(source)
     except Exception:  # noqa: BLE001 - valid Python that LibCST cannot read: say nothing
-        return []
+        return None
     from xentlint.static.interpreter import Interpreter
 
     try:
         facts = Interpreter(module, source).run()
     except RecursionError:
-        return []
+        return None
     except Exception:
         # An interpreter bug must not turn into a false finding or a crash on the user's
         # code: the file's facts are unknown, so nothing is reported. Tests and
         # XENTLINT_DEBUG=1 re-raise to catch such bugs.
         if os.environ.get("XENTLINT_DEBUG"):
             raise
-        return []
-    findings = run_checks(facts, codes)
-    if not findings:
-        return []
-    return _locate(module, findings, describe_line)
+        return None
+    return Analysis(module, facts, run_checks(facts, codes))
 
 
 def _positions(module: Any) -> Any:
@@ -111,7 +134,7 @@ def _positions(module: Any) -> Any:
 
 
 def _locate(
-    module: Any, findings: list[Any], describe_line: Callable[[int, int], str]
+    module: Any, findings: list[Finding], describe_line: Callable[[int, int], str]
 ) -> list[RawFinding]:
     positions = _positions(module)
     out: dict[tuple[str, int, int], RawFinding] = {}
