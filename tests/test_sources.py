@@ -317,3 +317,13 @@ def test_line_references_in_notebook_messages_become_cell_lines() -> None:
     source = "\n".join(cells[0][1].splitlines() + cells[2][1].splitlines())
     [plain] = lint_source(source, "m.py")
     assert "the loss at line 4 applies it again" in plain.message
+
+
+def test_cell_with_leading_indent_is_dedented_as_ipython_does() -> None:
+    # IPython strips the first line's indent from a cell before running it
+    text = notebook(
+        ("code", "import keras\n"),
+        ("code", "  m = keras.Sequential([keras.layers.Dense(1, activation='softmax')])\n  m\n"),
+    )
+    [diagnostic] = lint_source(text, "nb.ipynb")
+    assert (diagnostic.code, diagnostic.cell, diagnostic.line) == ("XEN103", 2, 1)

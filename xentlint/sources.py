@@ -203,11 +203,23 @@ def notebook_program(text: str, *, max_bytes: int = MAX_FILE_BYTES) -> Program:
         cell_lines = _NEWLINE.split(source)
         if cell_lines[-1] == "":  # the usual trailing newline
             cell_lines.pop()
+        cell_lines = _strip_leading_indent(cell_lines)
         for index, line in enumerate(neutralize_magics(cell_lines), start=1):
             lines.append(line)
             where.append((number, index))
     text = "\n".join(lines) + "\n" if lines else ""
     return Program(text, tuple(where))
+
+
+def _strip_leading_indent(lines: list[str]) -> list[str]:
+    """IPython runs a cell whose first line is indented after removing that indent from
+    every line that starts with it; do the same so such cells parse. (Columns reported in
+    those cells are then counted from the dedented text.)"""
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return lines
+    return [line[len(indent) :] if line.startswith(indent) else line for line in lines]
 
 
 def _cells(document: dict[str, Any]) -> list[Any]:

@@ -937,6 +937,8 @@ class Interpreter:
         if layer.passthrough:
             return inp if isinstance(inp, Tensor) else UNKNOWN
         short = layer.kind.rsplit(".", 1)[-1]
+        if layer.applies is Act.LINEAR:
+            return inp  # Activation("linear") / Activation(None) is the identity
         if layer.applies is not None:
             head = inp.head if isinstance(inp, Tensor) else Head(None, Act.UNKNOWN)
             over = layer.over_last_axis
@@ -1009,7 +1011,8 @@ class Interpreter:
             if y is None or (isinstance(y, Const) and y.value is None):
                 x = args.get("x", 0) or args.get("generator", 0)
                 y = x if isinstance(x, Dataset) else UNKNOWN
-            model.fits.append(y)
+            if model.compiles:
+                model.fits.append((len(model.compiles) - 1, y))
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
@@ -1033,8 +1036,9 @@ class Interpreter:
         heads = _heads(outputs)
         if not heads:
             return
-        label_sets = [v for v in model.fits if not (isinstance(v, Const))] or [UNKNOWN]
-        for loss_value, metrics_value, loss_node in model.compiles:
+        for number, (loss_value, metrics_value, loss_node) in enumerate(model.compiles):
+            label_sets = [y for i, y in model.fits if i == number and not isinstance(y, Const)]
+            label_sets = label_sets or [UNKNOWN]
             for index, (key, head) in enumerate(heads):
                 loss = _pick(loss_value, key, index, len(heads))
                 spec = self.as_loss(loss, loss_node, head)

@@ -101,7 +101,9 @@ class Model(Value):
     ctx_depth: int = 0  # branch depth at creation
     tail_uncertain: bool = False
     compiles: list[tuple[Value, Value, cst.CSTNode]] = field(default_factory=list)
-    fits: list[Value] = field(default_factory=list)
+    # (index of the compile in force, labels) for each fit: a fit trains with the loss of
+    # the latest compile before it
+    fits: list[tuple[int, Value]] = field(default_factory=list)
     obj: Object | None = None  # attributes and methods of a subclassed model
 
 
