@@ -1,0 +1,612 @@
+"""What Keras and TensorFlow calls mean: layers, models, losses, activations, labels.
+
+A mixin of :class:`~xentlint.static.interpreter.Interpreter`: the interpreter walks the
+Python; these methods give library calls (``keras.layers.Dense(...)``,
+``model.compile(...)``, ``to_categorical(...)``...) their abstract values and record facts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from xentlint.facts import (
+    Act,
+    ActivationSite,
+    Binding,
+    Head,
+    LabelEncoding,
+    LabelEvidence,
+    LossFamily,
+    LossSpec,
+    MetricSpec,
+)
+from xentlint.static import names as N
+from xentlint.static.frames import Args, Enumerated, const_bool, const_int
+from xentlint.static.values import (
+    UNKNOWN,
+    Const,
+    Dataset,
+    DatasetMethod,
+    Function,
+    Instance,
+    Labels,
+    Layer,
+    LiteralArray,
+    Loss,
+    Mapping,
+    Metric,
+    Model,
+    ModelMethod,
+    Ref,
+    Seq,
+    Tensor,
+    Value,
+)
+
+
+class KerasSemantics:
+    module: cst.Module
+    bindings: list[Binding]
+    sites: list[ActivationSite]
+    models: list[Model]
+    cond: int
+
+    def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
+        raise NotImplementedError
+
+    # --- library semantics -------------------------------------------------------------
+
+    def library_call(self, q: str, node: cst.Call, args: Args) -> Value:
+        if q == "keras.Sequential":
+            return self.make_sequential(node, args)
+        if q == "keras.Model":
+            outputs = args.get("outputs", 1)
+            if outputs is None:
+                return UNKNOWN
+            model = Model(node=node, outputs=outputs, ctx_depth=self.cond)
+            self.models.append(model)
+            return model
+        if q == "keras.Input":
+            return Tensor(Head(None, Act.UNKNOWN))
+        if q.startswith("keras.layers."):
+            return self.make_layer(q, node, args)
+        if q == "tensorflow.layers.dense":
+            layer = self.make_layer("keras.layers.Dense", node, _shift(args))
+            return self.apply_layer(layer, args.get("inputs", 0) or UNKNOWN)
+        if q in N.ACTIVATION_OPS:
+            return self.activation_op(q, node, args)
+        if q in N.LOSS_CLASSES:
+            family, index = N.LOSS_CLASSES[q]
+            return Loss(self._loss_spec(family, "class", q, node, args, index))
+        if q in N.LOSS_FUNCTIONS:
+            family, index = N.LOSS_FUNCTIONS[q]
+            spec = self._loss_spec(family, "function", q, node, args, index)
+            self.loss_call(spec, args, node, y_true_index=0, y_pred_index=1)
+            return UNKNOWN
+        if q in N.LOGITS_OPS:
+            family, labels_kw, logits_kw = N.LOGITS_OPS[q]
+            spec = LossSpec(family, True, "op", q.rsplit(".", 1)[1], node)
+            self.loss_call(spec, args, node, 0, 1, labels_kw=labels_kw, logits_kw=logits_kw)
+            return UNKNOWN
+        if q in N.ONE_HOT_FUNCTIONS:
+            keyword, index = N.ONE_HOT_FUNCTIONS[q]
+            depth = const_int(args.get(keyword, index))
+            source = args.get("y", 0) or args.get("indices", 0)
+            if depth is None and isinstance(source, Labels) and q.endswith("to_categorical"):
+                depth = source.evidence.num_classes
+            if depth is None and args.get(keyword, index) is not None:
+                depth = None
+            return Labels(LabelEvidence(LabelEncoding.ONE_HOT, depth, q.rsplit(".", 1)[1], node))
+        if q.startswith("keras.datasets.") and q.endswith(".load_data"):
+            return self.load_dataset(q, node, args)
+        if q in N.DIRECTORY_DATASETS:
+            return self.directory_dataset(q, node, args, "label_mode", "int")
+        if q == "keras.preprocessing.image.ImageDataGenerator":
+            return Instance(q)
+        if q in (
+            "tensorflow.data.Dataset.from_tensor_slices",
+            "tensorflow.data.Dataset.from_tensors",
+        ):
+            data = args.get("tensors", 0)
+            if isinstance(data, Seq) and len(data.items) == 2:
+                labels = data.items[1]
+                return Dataset(labels.evidence if isinstance(labels, Labels) else None)
+            return UNKNOWN
+        if q in ("numpy.argmax", "tensorflow.argmax", "keras.ops.argmax", "tensorflow.math.argmax"):
+            source = args.get("a", 0) or args.get("input", 0) or args.get("x", 0)
+            if isinstance(source, Labels) and source.evidence.encoding is LabelEncoding.ONE_HOT:
+                ev = source.evidence
+                return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
+            return UNKNOWN
+        if q in (
+            "numpy.array",
+            "numpy.asarray",
+            "numpy.squeeze",
+            "tensorflow.convert_to_tensor",
+            "tensorflow.constant",
+            "tensorflow.squeeze",
+            "tensorflow.cast",
+            "keras.ops.convert_to_tensor",
+        ):
+            source = args.get("a", 0) or args.get("value", 0) or args.get("x", 0)
+            if isinstance(source, (Labels, LiteralArray)):
+                return source
+            return UNKNOWN
+        if q == "keras.metrics.BinaryAccuracy":
+            threshold = args.get("threshold", 2)
+            value = (
+                threshold.value
+                if isinstance(threshold, Const)
+                else (None if threshold is None else -1.0)
+            )
+            return Metric(
+                "BinaryAccuracy", value if isinstance(value, (int, float)) else None, node
+            )
+        if q == "builtins.enumerate":
+            return Enumerated(args.pos[0] if args.pos else UNKNOWN)
+        return UNKNOWN
+
+    def load_dataset(self, q: str, node: cst.Call, args: Args) -> Value:
+        name = q.split(".")[2]
+        classes = N.DATASET_CLASSES.get(name)
+        if classes is None:
+            return UNKNOWN
+        if name == "cifar100":
+            mode = args.get("label_mode", 0)
+            if isinstance(mode, Const) and mode.value == "coarse":
+                classes = 20
+            elif mode is not None and not (isinstance(mode, Const) and mode.value == "fine"):
+                return UNKNOWN
+        encoding = LabelEncoding.INTEGER
+        source = f"{name}.load_data()"
+
+        def labels() -> Labels:
+            return Labels(LabelEvidence(encoding, classes, source, node))
+
+        return Seq([Seq([UNKNOWN, labels()]), Seq([UNKNOWN, labels()])])
+
+    def directory_dataset(
+        self, q: str, node: cst.Call, args: Args, keyword: str, default: str
+    ) -> Value:
+        mode = args.get(keyword)
+        mode_name = (
+            default if mode is None else (mode.value if isinstance(mode, Const) else UNKNOWN)
+        )
+        if mode_name is UNKNOWN:
+            return UNKNOWN
+        encoding = N.LABEL_MODES.get(mode_name) if isinstance(mode_name, str) else None
+        if encoding is None:
+            return Dataset(None)
+        shown = f"{keyword}={mode_name!r}" + ("" if mode is not None else " (the default)")
+        return Dataset(LabelEvidence(encoding, None, shown, node))
+
+    def value_method(self, method: DatasetMethod, node: cst.Call, args: Args) -> Value:
+        target, name = method.target, method.name
+        if isinstance(target, Instance) and name in ("flow_from_directory", "flow_from_dataframe"):
+            return self.directory_dataset(name, node, args, "class_mode", "categorical")
+        if isinstance(target, Instance) and name == "flow":
+            labels = args.get("y", 1)
+            return Dataset(labels.evidence if isinstance(labels, Labels) else None)
+        if isinstance(target, Dataset) and name in N.DATASET_METHODS_KEEP:
+            return target
+        if isinstance(target, Labels) and name in N.ARRAY_METHODS_KEEP:
+            return target
+        if isinstance(target, Labels) and name == "argmax":
+            ev = target.evidence
+            if ev.encoding is LabelEncoding.ONE_HOT:
+                return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
+        return UNKNOWN
+
+    def _loss_spec(
+        self, family: LossFamily, form: str, q: str, node: cst.CSTNode, args: Args, index: int
+    ) -> LossSpec:
+        value = args.get("from_logits", index)
+        from_logits: bool | None
+        if value is None:
+            from_logits = False
+        else:
+            from_logits = const_bool(value)
+        return LossSpec(
+            family, from_logits, form, q.rsplit(".", 1)[1], node, args.node("from_logits", index)
+        )
+
+    def loss_call(
+        self,
+        spec: LossSpec,
+        args: Args,
+        node: cst.Call,
+        y_true_index: int,
+        y_pred_index: int,
+        labels_kw: str = "y_true",
+        logits_kw: str = "y_pred",
+    ) -> None:
+        y_true = args.get(labels_kw) or args.get("target") or args.get("y_true")
+        if y_true is None:
+            y_true = args.get("__none__", y_true_index)
+        y_pred = args.get(logits_kw) or args.get("output") or args.get("y_pred")
+        if y_pred is None:
+            y_pred = args.get("__none__", y_pred_index)
+        head = _head_of(y_pred)
+        if head is None:
+            return
+        labels = _labels_of(y_true)
+        self.bindings.append(Binding(head, spec, "call", labels, (), node))
+
+    def make_sequential(self, node: cst.Call, args: Args) -> Value:
+        model = Model(node=node, sequential=True, ctx_depth=self.cond)
+        model.current = Tensor(Head(None, Act.UNKNOWN))
+        self.models.append(model)
+        layers = args.get("layers", 0)
+        if isinstance(layers, Seq):
+            for layer in layers.items:
+                self._sequential_add(model, layer)
+        elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
+            model.current = UNKNOWN
+            model.tail_uncertain = True
+        return model
+
+    def _sequential_add(self, model: Model, layer: Value) -> None:
+        if isinstance(layer, Tensor) and layer.head.activation is Act.UNKNOWN:
+            return  # keras.Input(...) as first element
+        if isinstance(layer, Model):
+            model.current = self.model_output(layer)
+            return
+        if isinstance(layer, Layer):
+            model.current = self.apply_layer(layer, model.current)
+        else:
+            model.current = UNKNOWN
+
+    def make_layer(self, q: str, node: cst.Call, args: Args) -> Value:
+        kind = q
+        name_value = args.get("name")
+        name = (
+            name_value.value
+            if isinstance(name_value, Const) and isinstance(name_value.value, str)
+            else None
+        )
+        if q in N.UNITS_LAYERS:
+            units_kw, act_index = N.UNITS_LAYERS[q]
+            units_value = args.get(units_kw, 0)
+            units = const_int(units_value)
+            act_value = args.get("activation", act_index)
+            act_node = args.node("activation", act_index)
+            act = _activation(act_value)
+            layer = Layer(
+                kind, node, units, act, act_node if act_node is not None else node,
+                args.node(units_kw, 0), name,
+            )  # fmt: skip
+            fmt = args.get("data_format")
+            over_last = not (isinstance(fmt, Const) and fmt.value == "channels_first")
+            if fmt is not None and not isinstance(fmt, Const):
+                over_last = None
+            if act in (Act.SOFTMAX, Act.SIGMOID):
+                self.sites.append(
+                    ActivationSite(act, Act.LINEAR, units, over_last, layer.activation_anchor)
+                )
+            return layer
+        if q in N.RECURRENT_LAYERS:
+            return Layer(kind, node, const_int(args.get("units", 0)), Act.OTHER, node, None, name)
+        if q == "keras.layers.Activation":
+            act = _activation(args.get("activation", 0))
+            return Layer(kind, node, name=name, applies=act, over_last_axis=True)
+        if q == "keras.layers.Softmax":
+            axis = args.get("axis", 0)
+            if axis is None:
+                over: bool | None = True
+            else:
+                i = const_int(axis)
+                over = None if i is None else i == -1
+            return Layer(kind, node, name=name, applies=Act.SOFTMAX, over_last_axis=over)
+        if q == "keras.layers.TimeDistributed":
+            inner = args.get("layer", 0)
+            return inner if isinstance(inner, Layer) else Layer(kind, node, name=name)
+        if q in N.OTHER_ACTIVATION_LAYERS:
+            return Layer(kind, node, name=name, applies=Act.OTHER, over_last_axis=True)
+        if q in N.PASSTHROUGH_LAYERS:
+            return Layer(kind, node, name=name, passthrough=True)
+        return Layer(kind, node, name=name)
+
+    def apply_layer(self, layer: Layer | Value, inp: Value) -> Value:
+        if isinstance(layer, Model):
+            return self.model_output(layer)
+        if not isinstance(layer, Layer):
+            return UNKNOWN
+        if layer.model is not None:
+            return self.model_output(layer.model)
+        if layer.passthrough:
+            return inp if isinstance(inp, Tensor) else UNKNOWN
+        short = layer.kind.rsplit(".", 1)[-1]
+        if layer.applies is Act.LINEAR:
+            return inp  # Activation("linear") / Activation(None) is the identity
+        if layer.applies is not None:
+            head = inp.head if isinstance(inp, Tensor) else Head(None, Act.UNKNOWN)
+            over = layer.over_last_axis
+            if layer.applies in (Act.SOFTMAX, Act.SIGMOID):
+                self.sites.append(
+                    ActivationSite(
+                        layer.applies,
+                        head.activation,
+                        head.units if over else None,
+                        over,
+                        layer.node,
+                        head.activation_anchor,
+                    )
+                )
+            act = layer.applies if over else (Act.OTHER if over is False else Act.UNKNOWN)
+            return Tensor(
+                Head(head.units, act, short, layer.name or head.name, layer.node, layer.node,
+                     head.units_anchor)
+            )  # fmt: skip
+        if layer.kind in N.UNITS_LAYERS or layer.kind in N.RECURRENT_LAYERS:
+            return Tensor(
+                Head(layer.units, layer.activation, short, layer.name, layer.node,
+                     layer.activation_anchor, layer.units_anchor)
+            )  # fmt: skip
+        return Tensor(Head(None, Act.UNKNOWN, short, layer.name, layer.node))
+
+    def activation_op(self, q: str, node: cst.Call, args: Args) -> Value:
+        applied = N.ACTIVATION_OPS[q]
+        inp = args.get("logits", 0) or args.get("x", 0) or args.get("features", 0)
+        axis = args.get("axis") or args.get("dim")
+        if axis is None and len(args.pos) > 1:
+            axis = args.pos[1]
+        over: bool | None = (
+            True
+            if axis is None
+            else (const_int(axis) == -1 if const_int(axis) is not None else None)
+        )
+        head = _head_of(inp) or Head(None, Act.UNKNOWN)
+        if applied in (Act.SOFTMAX, Act.SIGMOID):
+            self.sites.append(
+                ActivationSite(applied, head.activation, head.units if over else None, over, node,
+                               head.activation_anchor)
+            )  # fmt: skip
+        act = applied if over else (Act.OTHER if over is False else Act.UNKNOWN)
+        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor))
+
+    def model_output(self, model: Model) -> Value:
+        if model.sequential:
+            return UNKNOWN if model.tail_uncertain else model.current
+        return model.outputs
+
+    def model_method(self, method: ModelMethod, node: cst.Call, args: Args) -> Value:
+        model, name = method.model, method.name
+        if name == "add" and model.sequential:
+            layer = args.get("layer", 0)
+            self._sequential_add(model, layer if layer is not None else UNKNOWN)
+            model.tail_uncertain = self.cond > model.ctx_depth
+            return Const(None)
+        if name == "compile":
+            loss = args.get("loss", 1)
+            metrics = args.get("metrics")
+            if metrics is None and len(args.pos) > 2 and isinstance(args.pos[2], Seq):
+                metrics = args.pos[2]
+            if loss is not None:
+                loss_node = args.node("loss", 1)
+                model.compiles.append((loss, metrics or UNKNOWN, loss_node or node))
+            return Const(None)
+        if name in ("fit", "fit_generator", "train_on_batch"):
+            y = args.get("y", 1)
+            if y is None or (isinstance(y, Const) and y.value is None):
+                x = args.get("x", 0) or args.get("generator", 0)
+                y = x if isinstance(x, Dataset) else UNKNOWN
+            if model.compiles:
+                model.fits.append((len(model.compiles) - 1, y))
+            return UNKNOWN
+        if name in ("__call__", "call"):
+            return self.model_output(model)
+        return UNKNOWN
+
+    def _element(self, iterable: Value) -> Value:
+        if isinstance(iterable, Dataset):
+            if iterable.labels is None:
+                return UNKNOWN
+            return Seq([UNKNOWN, Labels(iterable.labels)])
+        if isinstance(iterable, Enumerated):
+            return Seq([UNKNOWN, self._element(iterable.inner)])
+        return UNKNOWN
+
+    # --- compile bindings --------------------------------------------------------------
+
+    def _finalize_model(self, model: Model) -> None:
+        if not model.compiles or self._compiled_loss_unused(model):
+            return
+        outputs = self.model_output(model)
+        heads = _heads(outputs)
+        if not heads:
+            return
+        for number, (loss_value, metrics_value, loss_node) in enumerate(model.compiles):
+            label_sets = [y for i, y in model.fits if i == number and not isinstance(y, Const)]
+            label_sets = label_sets or [UNKNOWN]
+            for index, (key, head) in enumerate(heads):
+                loss = _pick(loss_value, key, index, len(heads))
+                spec = self.as_loss(loss, loss_node, head)
+                if spec is None or head is None:
+                    continue
+                metrics = _metrics(_pick(metrics_value, key, index, len(heads)))
+                seen: set[int] = set()
+                for y in label_sets:
+                    labels = _labels_of(_pick(y, key, index, len(heads)))
+                    marker = id(labels.anchor) if labels else 0
+                    if marker in seen:
+                        continue
+                    seen.add(marker)
+                    self.bindings.append(Binding(head, spec, "compile", labels, metrics, loss_node))
+
+    def _compiled_loss_unused(self, model: Model) -> bool:
+        """A subclassed model whose own train_step never uses the compiled loss."""
+        if model.obj is None:
+            return False
+        step = model.obj.cls.methods.get("train_step")
+        if step is None:
+            return False
+        code = self.module.code_for_node(step.node)
+        return re.search(r"compiled_loss|compute_loss|self\.loss\b(?!_)", code) is None
+
+    def as_loss(self, value: Value | None, node: cst.CSTNode, head: Head | None) -> LossSpec | None:
+        if isinstance(value, Loss):
+            return value.spec
+        if isinstance(value, Const) and isinstance(value.value, str):
+            family = N.LOSS_STRINGS.get(value.value)
+            anchor = value.node or (node.value if isinstance(node, cst.Arg) else node)
+            if family is not None:
+                return LossSpec(family, False, "string", value.value, anchor)
+            return None
+        if isinstance(value, Ref):
+            q = N.canonical(value.qname)
+            if q in N.LOSS_FUNCTIONS:
+                anchor = node.value if isinstance(node, cst.Arg) else node
+                return LossSpec(
+                    N.LOSS_FUNCTIONS[q][0], False, "function", q.rsplit(".", 1)[1], anchor
+                )
+            return None
+        if isinstance(value, Function) and head is not None:
+            # a custom loss: follow it with the head as y_pred, to see what it applies
+            self.call_function(value, Args([UNKNOWN, Tensor(head)], {}, [], {}))
+            return None
+        return None
+
+
+def _shift(args: Args) -> Args:
+    """tf.layers.dense(inputs, units, ...) -> the Dense(units, ...) argument layout."""
+    return Args(args.pos[1:], args.kw, args.pos_nodes[1:], args.kw_nodes, args.starred)
+
+
+def _activation(value: Value | None) -> Act:
+    if value is None:
+        return Act.LINEAR
+    if isinstance(value, Const):
+        if value.value is None:
+            return Act.LINEAR
+        if isinstance(value.value, str):
+            name = value.value.lower()
+            if name in N.ACTIVATION_STRINGS:
+                return N.ACTIVATION_STRINGS[name]
+            if name in N.OTHER_ACTIVATION_STRINGS:
+                return Act.OTHER
+        return Act.UNKNOWN
+    if isinstance(value, Ref):
+        return N.ACTIVATION_FUNCTIONS.get(N.canonical(value.qname), Act.UNKNOWN)
+    return Act.UNKNOWN
+
+
+def literal_array(node: cst.List | cst.Tuple) -> LiteralArray | None:
+    rows: list[list[float]] = []
+    flat: list[float] = []
+    is_2d: bool | None = None
+    for element in node.elements:
+        value = element.value
+        if isinstance(value, (cst.List, cst.Tuple)):
+            if is_2d is False:
+                return None
+            is_2d = True
+            row = [_number(e.value) for e in value.elements]
+            if not row or any(x is None for x in row):
+                return None
+            rows.append(row)  # type: ignore[arg-type]
+            flat.extend(row)  # type: ignore[arg-type]
+        else:
+            number = _number(value)
+            if number is None or is_2d:
+                return None
+            is_2d = False
+            flat.append(number)
+    if not flat:
+        return None
+    return LiteralArray(rows if is_2d else None, flat, node)
+
+
+def _number(node: cst.BaseExpression) -> float | None:
+    sign = 1.0
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        sign, node = -1.0, node.expression
+    if isinstance(node, cst.Integer):
+        try:
+            return sign * int(node.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    if isinstance(node, cst.Float):
+        try:
+            return sign * float(node.value.replace("_", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _head_of(value: Value | None) -> Head | None:
+    if isinstance(value, Tensor):
+        return value.head
+    if isinstance(value, LiteralArray):
+        units = len(value.rows[0]) if value.rows else None
+        raw = any(x < 0 or x > 1 for x in value.flat)
+        return Head(units, Act.LINEAR if raw else Act.UNKNOWN, "literal", None, value.node)
+    return None
+
+
+def _labels_of(value: Value | None) -> LabelEvidence | None:
+    if isinstance(value, Labels):
+        return value.evidence
+    if isinstance(value, Dataset):
+        return value.labels
+    if isinstance(value, LiteralArray):
+        if value.rows is None:
+            if all(float(x).is_integer() and x >= 0 for x in value.flat):
+                return LabelEvidence(LabelEncoding.INTEGER, None, "integer literal", value.node)
+            return None
+        width = len(value.rows[0])
+        if width > 1 and all(
+            len(r) == width and sorted(r) == [0] * (width - 1) + [1] for r in value.rows
+        ):
+            return LabelEvidence(LabelEncoding.ONE_HOT, width, "one-hot literal", value.node)
+    return None
+
+
+def _heads(outputs: Value) -> list[tuple[str | None, Head | None]]:
+    if isinstance(outputs, Tensor):
+        return [(outputs.head.name, outputs.head)]
+    if isinstance(outputs, Seq):
+        return [
+            (item.head.name, item.head) if isinstance(item, Tensor) else (None, None)
+            for item in outputs.items
+        ]
+    if isinstance(outputs, Mapping):
+        return [
+            (key, item.head if isinstance(item, Tensor) else None)
+            for key, item in outputs.items.items()
+        ]
+    return []
+
+
+def _pick(value: Value | None, key: str | None, index: int, count: int) -> Value | None:
+    """The part of a per-output argument (loss, metrics, labels) meant for one output."""
+    if isinstance(value, Mapping):
+        if key is None:
+            return None
+        return value.items.get(key)
+    if isinstance(value, Seq) and count > 1:
+        if len(value.items) == count:
+            return value.items[index]
+        return None
+    return value
+
+
+def _metrics(value: Value | None) -> tuple[MetricSpec, ...]:
+    items: list[Value]
+    if isinstance(value, Seq):
+        items = value.items
+    elif value is None:
+        return ()
+    else:
+        items = [value]
+    specs: list[MetricSpec] = []
+    for item in items:
+        if isinstance(item, Const) and isinstance(item.value, str):
+            if item.value in N.ACCURACY_STRINGS:
+                specs.append(MetricSpec(item.value, None, item.node))
+        elif isinstance(item, Metric):
+            specs.append(MetricSpec(item.spelling, item.threshold, item.node))
+        elif isinstance(item, Ref) and N.canonical(item.qname) == "keras.metrics.binary_accuracy":
+            specs.append(MetricSpec("binary_accuracy", None, None))
+    return tuple(specs)
