@@ -36,6 +36,15 @@ class Args:
             return self.pos[index]
         return None
 
+    def first(self, names: tuple[str, ...], index: int | None = None) -> Value | None:
+        """The argument passed under any of ``names``, else the positional one at ``index``."""
+        for name in names:
+            if name in self.kw:
+                return self.kw[name]
+        if index is not None and index < len(self.pos) and not self.starred:
+            return self.pos[index]
+        return None
+
     def node(self, name: str, index: int | None = None) -> cst.CSTNode | None:
         if name in self.kw_nodes:
             return self.kw_nodes[name]

@@ -93,7 +93,7 @@ class KerasSemantics:
         if q in N.ONE_HOT_FUNCTIONS:
             keyword, index = N.ONE_HOT_FUNCTIONS[q]
             depth = const_int(args.get(keyword, index))
-            source = args.get("y", 0) or args.get("indices", 0)
+            source = args.first(("y", "indices"), 0)
             if depth is None and isinstance(source, Labels) and q.endswith("to_categorical"):
                 depth = source.evidence.num_classes
             if depth is None and args.get(keyword, index) is not None:
@@ -115,7 +115,7 @@ class KerasSemantics:
                 return Dataset(labels.evidence if isinstance(labels, Labels) else None)
             return UNKNOWN
         if q in ("numpy.argmax", "tensorflow.argmax", "keras.ops.argmax", "tensorflow.math.argmax"):
-            source = args.get("a", 0) or args.get("input", 0) or args.get("x", 0)
+            source = args.first(("a", "input", "x"), 0)
             if isinstance(source, Labels) and source.evidence.encoding is LabelEncoding.ONE_HOT:
                 ev = source.evidence
                 return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
@@ -130,7 +130,7 @@ class KerasSemantics:
             "tensorflow.cast",
             "keras.ops.convert_to_tensor",
         ):
-            source = args.get("a", 0) or args.get("value", 0) or args.get("x", 0)
+            source = args.first(("a", "value", "x"), 0)
             if isinstance(source, (Labels, LiteralArray)):
                 return source
             return UNKNOWN
@@ -222,12 +222,8 @@ class KerasSemantics:
         labels_kw: str = "y_true",
         logits_kw: str = "y_pred",
     ) -> None:
-        y_true = args.get(labels_kw) or args.get("target") or args.get("y_true")
-        if y_true is None:
-            y_true = args.get("__none__", y_true_index)
-        y_pred = args.get(logits_kw) or args.get("output") or args.get("y_pred")
-        if y_pred is None:
-            y_pred = args.get("__none__", y_pred_index)
+        y_true = args.first((labels_kw, "y_true", "target"), y_true_index)
+        y_pred = args.first((logits_kw, "y_pred", "output"), y_pred_index)
         head = _head_of(y_pred)
         if head is None:
             return
@@ -348,8 +344,8 @@ class KerasSemantics:
 
     def activation_op(self, q: str, node: cst.Call, args: Args) -> Value:
         applied = N.ACTIVATION_OPS[q]
-        inp = args.get("logits", 0) or args.get("x", 0) or args.get("features", 0)
-        axis = args.get("axis") or args.get("dim")
+        inp = args.first(("logits", "x", "features"), 0)
+        axis = args.first(("axis", "dim"))
         if axis is None and len(args.pos) > 1:
             axis = args.pos[1]
         over: bool | None = (
@@ -390,7 +386,7 @@ class KerasSemantics:
         if name in ("fit", "fit_generator", "train_on_batch"):
             y = args.get("y", 1)
             if y is None or (isinstance(y, Const) and y.value is None):
-                x = args.get("x", 0) or args.get("generator", 0)
+                x = args.first(("x", "generator"), 0)
                 y = x if isinstance(x, Dataset) else UNKNOWN
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
