@@ -143,6 +143,8 @@ def test_json_output(project: Path) -> None:
         "severity": "E",
         "message": "fake XEN102 message",
         "fix_title": "fake fix",
+        # the fake analyzer plans no fixes: the rule has a safe fix, not for this finding
+        "fix": {"available": False, "safety": "safe"},
     }
     # No fix title from the analyzer: the catalog's fix is used.
     assert data[1]["fix_title"] == RULES["XEN105"].fix

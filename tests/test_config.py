@@ -74,7 +74,16 @@ def test_extend_select_adds() -> None:
 
 def test_more_specific_selector_wins() -> None:
     layer = SelectionLayer(select=("ALL",), ignore=("XEN1",), extend_select=("XEN101",))
-    assert enabled(layer) == ["XEN101", "XEN201", "XEN202", "XEN203", "XEN301", "XEN901", "XEN902"]
+    assert enabled(layer) == [
+        "XEN101",
+        "XEN201",
+        "XEN202",
+        "XEN203",
+        "XEN301",
+        "XEN401",
+        "XEN901",
+        "XEN902",
+    ]
     # and the other way round: a specific ignore inside a selected prefix
     layer = SelectionLayer(select=("XEN2",), ignore=("XEN202",))
     assert enabled(layer) == ["XEN201", "XEN203", "XEN901", "XEN902"]

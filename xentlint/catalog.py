@@ -112,6 +112,15 @@ _RULES = (
         "unsafe",
         default_enabled=False,
     ),
+    Rule(
+        "XEN401",
+        "output-activation-mismatch",
+        "E",
+        "run on a random batch, a model output contradicts its configured activation "
+        "(probabilities from a layer configured linear, or the reverse)",
+        "",
+        "none",
+    ),
     Rule("XEN901", "syntax-error", "E", "the file cannot be parsed", "", "none"),
     Rule(
         "XEN902",

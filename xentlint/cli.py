@@ -117,6 +117,25 @@ def cli() -> None:
     help="Read the source from stdin and report it under NAME (a path of - reads stdin too).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary line.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes (predictions unchanged).")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="Apply the unsafe fixes too (implies --fix)."
+)
+@click.option("--diff", is_flag=True, help="Print the fixes as a diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes that were applied.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes (default: the number of CPUs; 0 or 1: none).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the cache lives (default: .xentlint_cache next to the config file).",
+)
 @click.version_option(
     __version__, "--version", prog_name="xentlint", message="%(prog)s %(version)s"
 )
@@ -131,6 +150,13 @@ def check(
     exit_zero: bool,
     stdin_filename: str | None,
     quiet: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
+    jobs: int | None = None,
+    no_cache: bool = False,
+    cache_dir: Path | None = None,
 ) -> None:
     """Lint Python files, folders and notebooks (default: the current folder)."""
     from xentlint.config import ConfigError, discover_config, load_config
@@ -145,9 +171,22 @@ def check(
         select=select, extend_select=extend_select or (), ignore=ignore or ()
     )
     targets = list(paths) or (["-"] if stdin_filename else ["."])
-    report = check_paths(targets, config=config, stdin_filename=stdin_filename)
-
     stream = sys.stdout
+    if fix or unsafe_fixes or diff:
+        from xentlint.fix.command import run_fixes
+
+        fixed = run_fixes(
+            targets, config=config, stdin_filename=stdin_filename, unsafe=unsafe_fixes,
+            diff=diff, show_fixes=show_fixes, quiet=quiet, text_output=output_format == "text",
+        )  # fmt: skip
+        if fixed.exit_code is not None:
+            sys.exit(fixed.exit_code)
+        report, stream = fixed.report, fixed.stream
+    else:
+        from xentlint.parallel import run_settings
+
+        scale = run_settings(config, jobs=jobs, no_cache=no_cache, cache_dir=cache_dir)
+        report = check_paths(targets, config=config, stdin_filename=stdin_filename, **scale)
     options = OutputOptions(
         files=report.files, statistics=statistics, quiet=quiet, color=use_color(stream)
     )
@@ -199,6 +238,23 @@ def rule(code: str) -> None:
 def rules(output_format: str) -> None:
     """List every rule: code, name, severity, default on/off and fix safety."""
     click.echo(rules_json() if output_format == "json" else rules_table(), nl=False)
+
+
+from xentlint.runtime.cli import model as _model_command  # noqa: E402 - `xentlint model`
+
+cli.add_command(_model_command)
+
+
+@cli.command(context_settings=_CONTEXT)
+def server() -> None:
+    """Run the language server (LSP) on stdin/stdout, for editors. Needs xentlint[lsp]."""
+    from xentlint.lsp import LspUnavailable, serve
+
+    try:
+        serve()
+    except LspUnavailable as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_ERROR)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -10,6 +10,7 @@ looking in the current directory and then its parents, or from ``--config FILE``
     per-file-ignores = { "tests/*" = ["XEN1"] }
     exclude = [...]                    # replaces the default excludes
     extend-exclude = ["legacy/"]       # adds to them
+    max-file-size = "1MB"              # larger files are not analysed (XEN902)
 
 Glob patterns are matched like ``.gitignore`` lines: a pattern without ``/`` matches a file
 or folder name at any depth (``build``, ``*.egg-info``); a pattern with ``/`` matches the
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xentlint.selection import Selection, SelectionLayer, SelectorError, parse_selectors
+from xentlint.sources import MAX_FILE_BYTES
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
@@ -54,7 +56,15 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".ipynb_checkpoints",
 )
 
-_KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude")
+_KEYS = (
+    "select",
+    "extend-select",
+    "ignore",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "max-file-size",
+)
 
 
 class ConfigError(Exception):
@@ -150,6 +160,8 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     root: Path | None = None
     source: Path | None = None
+    #: Files larger than this many bytes are not analysed (XEN902 "file too large").
+    max_file_size: int = MAX_FILE_BYTES
     overrides: tuple[SelectionLayer, ...] = field(default=())
 
     def with_overrides(
@@ -305,6 +317,7 @@ def config_from_table(table: Any, *, source: Path | None = None) -> Config:
             per_file_ignores=tuple(per_file),
             exclude=DEFAULT_EXCLUDE if exclude is None else _strings(exclude, "exclude", where),
             extend_exclude=_strings(settings.get("extend-exclude", []), "extend-exclude", where),
+            max_file_size=_size(settings.get("max-file-size", MAX_FILE_BYTES), where),
             root=source.parent.resolve() if source is not None else None,
             source=source,
         )
@@ -323,3 +336,19 @@ def _selectors(value: Any, key: str, where: str) -> tuple[str, ...]:
         return parse_selectors(_strings(value, key, where))
     except SelectorError as exc:
         raise ConfigError(f"{where}{key}: {exc}") from None
+
+
+def _size(value: Any, where: str) -> int:
+    """``max-file-size``: a number of bytes, or a string such as ``"512KB"`` / ``"2MB"``."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]i?[bB]?|[bB])?\s*", value)
+        if match:
+            unit = (match.group(2) or "b")[0].lower()
+            value = int(match.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+    if not isinstance(value, int) or value <= 0:
+        raise ConfigError(
+            f"{where}max-file-size must be a positive number of bytes or a size like \"2MB\""
+        )
+    return value

@@ -8,7 +8,11 @@ from typing import Any
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One finding. ``line``/``column`` are 1-based; ``cell`` is the 1-based notebook cell."""
+    """One finding. ``line``/``column`` are 1-based; ``cell`` is the 1-based notebook cell.
+
+    Findings on a model (``xentlint model``) have no source position: ``line``/``column``
+    are 0 and ``where`` names the output and layer (``output 'head' (layer 'dense_2')``).
+    """
 
     path: str
     line: int
@@ -21,8 +25,13 @@ class Diagnostic:
     message: str
     fix_title: str | None = None
     cell: int | None = field(default=None, compare=False)
+    where: str | None = field(default=None, compare=False)
+    #: "safe" / "unsafe" when xentlint can fix this finding (``check --fix``), else None
+    fix_safety: str | None = field(default=None, compare=False)
 
     def location(self) -> str:
+        if self.where is not None:
+            return f"{self.path}: {self.where}"
         if self.cell is not None:
             return f"{self.path}:cell_{self.cell}:{self.line}:{self.column}"
         return f"{self.path}:{self.line}:{self.column}"
@@ -31,6 +40,9 @@ class Diagnostic:
         data = asdict(self)
         if self.cell is None:
             data.pop("cell")
+        if self.where is None:
+            data.pop("where")
+        data.pop("fix_safety")  # the JSON output shows it as "fix" (output.fix_json)
         return data
 
 
@@ -48,3 +60,4 @@ class RawFinding:
     end_line: int
     end_column: int
     fix_title: str | None = None
+    fix_safety: str | None = None  # "safe" / "unsafe" when a fix is available

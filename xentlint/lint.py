@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xentlint.catalog import RULES
 from xentlint.config import Config
@@ -20,6 +22,9 @@ from xentlint.sources import (
     program_from_text,
     read_file,
 )
+
+if TYPE_CHECKING:
+    from xentlint.cache import Cache
 
 SUFFIXES = (".py", ".ipynb")
 STDIN = "-"
@@ -124,6 +129,7 @@ def _diagnostics(
                 message=message,
                 fix_title=fix_title or None,
                 cell=cell,
+                fix_safety=finding.fix_safety,
             )
         )
     out.sort(key=sort_key)
@@ -169,7 +175,7 @@ def lint_source(
     """
     config = config or Config()
     try:
-        program = program_from_text(text, path)
+        program = program_from_text(text, path, max_bytes=config.max_file_size)
     except UnreadableSource as error:
         return _diagnostics(path, None, [_unreadable(path, error)], config)
     return _lint_program(path, program, config)
@@ -179,7 +185,7 @@ def lint_bytes(data: bytes, path: str, *, config: Config | None = None) -> list[
     """Lint raw bytes (a file's or stdin's), decoding them as CPython would."""
     config = config or Config()
     try:
-        program = program_from_bytes(data, path)
+        program = program_from_bytes(data, path, max_bytes=config.max_file_size)
     except UnreadableSource as error:
         return _diagnostics(path, None, [_unreadable(path, error)], config)
     return _lint_program(path, program, config)
@@ -187,7 +193,7 @@ def lint_bytes(data: bytes, path: str, *, config: Config | None = None) -> list[
 
 def lint_file(path: Path, display: str, config: Config) -> list[Diagnostic]:
     try:
-        data = read_file(path)
+        data = read_file(path, max_bytes=config.max_file_size)
     except UnreadableSource as error:
         return _diagnostics(display, None, [_unreadable(display, error)], config)
     except OSError as exc:
@@ -220,7 +226,7 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[tuple[Path, str
         if path.is_dir():
             for found in _walk(path, config):
                 add(found, os.path.normpath(found))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a dangling or looping link: XEN902
             add(path, os.path.normpath(given))
         else:
             missing.append(given)
@@ -236,9 +242,18 @@ def _walk(top: Path, config: Config) -> list[Path]:
         dirs[:] = [d for d in dirs if not config.excludes_entry(here / d)]
         for name in names:
             if name.endswith(SUFFIXES) and not config.excludes_entry(here / name):
-                found.append(here / name)
+                if not _is_special(here / name):
+                    found.append(here / name)
     found.sort(key=lambda path: path.parts)
     return found
+
+
+def _is_special(path: Path) -> bool:
+    """A FIFO, socket or device met while walking: skipped, never opened."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # dangling or looping symlink: linting reports it (XEN902)
+        return False
 
 
 def check_paths(
@@ -246,8 +261,14 @@ def check_paths(
     *,
     config: Config | None = None,
     stdin_filename: str | None = None,
+    jobs: int = 1,
+    cache: Cache | None = None,
 ) -> LintReport:
-    """Lint files and folders (``-`` reads stdin), collecting errors instead of raising."""
+    """Lint files and folders (``-`` reads stdin), collecting errors instead of raising.
+
+    ``jobs`` > 1 lints in that many worker processes when there are enough files;
+    ``cache`` (:meth:`xentlint.cache.Cache.open`) skips files linted before.
+    """
     config = config or Config()
     report = LintReport()
     regular = [p for p in paths if p != STDIN]
@@ -259,8 +280,13 @@ def check_paths(
         stdin = sys.stdin
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
         _collect(report, name, lambda: lint_bytes(data, name, config=config))
-    for path, display in files:
-        _collect(report, display, lambda p=path, d=display: lint_file(p, d, config))
+    from xentlint.parallel import lint_files
+
+    for outcome in lint_files(files, config, jobs=jobs, cache=cache):
+        report.files += 1
+        report.diagnostics.extend(outcome.diagnostics)
+        if outcome.error is not None:
+            report.errors.append(outcome.error)
     report.diagnostics.sort(key=sort_key)
     return report
 

@@ -119,9 +119,21 @@ def format_json(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: 
             for code, name, severity, count in statistics(diagnostics)
         ]
     else:
-        data = [d.to_json() for d in diagnostics]
+        data = [{**d.to_json(), "fix": fix_json(d)} for d in diagnostics]
     json.dump(data, out, indent=2)
     out.write("\n")
+
+
+def fix_json(d: Diagnostic) -> dict[str, object] | None:
+    """``{"available": bool, "safety": "safe" | "unsafe"}``, or None if the rule has no fix.
+
+    ``available`` says whether ``check --fix`` (safe) or ``--unsafe-fixes`` can fix this
+    very finding: a rule's fix may not apply to every way of writing the code.
+    """
+    rule = RULES.get(d.code)
+    if rule is None or rule.fix_safety == "none":
+        return None
+    return {"available": d.fix_safety is not None, "safety": d.fix_safety or rule.fix_safety}
 
 
 def rules_table() -> str:
@@ -159,3 +171,7 @@ def rules_json() -> str:
         for rule in RULES.values()
     ]
     return json.dumps(data, indent=2) + "\n"
+
+
+# The CI formats (sarif, github, gitlab) live in their own module and register on import.
+from xentlint import ci_output  # noqa: E402, F401

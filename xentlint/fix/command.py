@@ -1,0 +1,184 @@
+"""``xentlint check --fix / --unsafe-fixes / --diff / --show-fixes``: the CLI side of fixes.
+
+:func:`run_fixes` fixes the files (or only computes the diff), and hands back the report of
+what is left to print the usual way. Files that cannot be fixed (unreadable, undecodable)
+are linted as usual. Fixes that could not be applied and files that could not be written
+become errors of the report, which makes the command exit 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from xentlint.config import Config
+from xentlint.fix.engine import AppliedFix
+from xentlint.fix.files import FileFix, WriteError, atomic_write, fix_bytes
+from xentlint.lint import (
+    STDIN,
+    InternalError,
+    LintReport,
+    discover,
+    lint_bytes,
+    lint_file,
+    sort_key,
+)
+from xentlint.sources import UnreadableSource, read_file
+
+
+@dataclass
+class FixOutcome:
+    report: LintReport
+    stream: TextIO  # where the findings go (stderr when stdout carries fixed source)
+    exit_code: int | None = None  # set when the run is over (--diff)
+    applied: list[AppliedFix] = field(default_factory=list)
+
+
+def run_fixes(
+    paths: Sequence[str],
+    *,
+    config: Config,
+    stdin_filename: str | None = None,
+    unsafe: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
+    quiet: bool = False,
+    text_output: bool = True,
+) -> FixOutcome:
+    out = sys.stdout
+    outcome = FixOutcome(LintReport(), out)
+    report = outcome.report
+    regular = [p for p in paths if p != STDIN]
+    files, missing = discover(regular, config)
+    report.errors.extend(f"{given}: no such file or directory" for given in missing)
+    fixed_files = 0
+    if STDIN in paths:
+        name = stdin_filename or STDIN
+        stdin = sys.stdin
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        done = _fix_one(outcome, data, name, None, config, unsafe, diff)
+        if not diff:  # the fixed source goes to stdout, the findings to stderr
+            fixed = done.data if done is not None and done.data and not done.error else data
+            _write_bytes(out, fixed)
+            outcome.stream = sys.stderr
+        fixed_files += bool(done and done.changed)
+    for path, display in files:
+        try:
+            data = read_file(path, max_bytes=config.max_file_size)
+        except (UnreadableSource, OSError):
+            _lint(report, display, lambda p=path, d=display: lint_file(p, d, config))
+            continue
+        done = _fix_one(outcome, data, display, path, config, unsafe, diff)
+        fixed_files += bool(done and done.changed and done.error is None)
+    report.diagnostics.sort(key=sort_key)
+    count = len(outcome.applied)
+    if diff:
+        noun = "finding" if count == 1 else "findings"
+        if not quiet:
+            print(f"Would fix {count} {noun}.", file=sys.stderr)
+        outcome.exit_code = 2 if report.errors else (1 if count else 0)
+        for message in report.errors:
+            print(f"xentlint: error: {message}", file=sys.stderr)
+        return outcome
+    listing = outcome.stream if text_output else sys.stderr
+    if show_fixes and count:
+        print(f"Fixed {count} finding{'' if count == 1 else 's'}:", file=listing)
+        for fix in outcome.applied:
+            safety = "" if fix.safe else " (unsafe)"
+            print(f"  {fix.location()}: {fix.code} {fix.title}{safety}", file=listing)
+    elif count and not quiet:
+        files_word = "file" if fixed_files == 1 else "files"
+        print(
+            f"xentlint: fixed {count} finding{'' if count == 1 else 's'} in {fixed_files} "
+            f"{files_word} (--show-fixes lists them)",
+            file=sys.stderr,
+        )
+    return outcome
+
+
+def _lint(report: LintReport, display: str, run) -> None:  # type: ignore[no-untyped-def]
+    report.files += 1
+    try:
+        report.diagnostics.extend(run())
+    except InternalError as exc:
+        report.errors.append(str(exc))
+    except Exception as exc:  # a bug in xentlint: report it, go on with the other files
+        report.errors.append(str(InternalError(display, exc)))
+
+
+def _fix_one(
+    outcome: FixOutcome,
+    data: bytes,
+    display: str,
+    path: Path | None,
+    config: Config,
+    unsafe: bool,
+    diff: bool,
+) -> FileFix | None:
+    report = outcome.report
+    try:
+        done = fix_bytes(data, display, config=config, unsafe=unsafe)
+    except InternalError as exc:
+        report.files += 1
+        report.errors.append(str(exc))
+        return None
+    except Exception as exc:  # a bug in the fixer must not stop the run
+        report.files += 1
+        report.errors.append(f"{display}: internal error while fixing: {type(exc).__name__}: {exc}")
+        return None
+    if done is None:  # cannot round-trip the encoding: lint only
+        _lint(report, display, lambda: lint_bytes(data, display, config=config))
+        return None
+    report.files += 1
+    report.errors.extend(done.result.failed)
+    if done.error is not None:
+        report.errors.append(f"{display}: {done.error}")
+    if diff:
+        if done.changed and done.error is None:
+            sys.stdout.write(_unified(done.before, done.result.text, display))
+            outcome.applied.extend(done.result.applied)
+        return done
+    if done.changed and done.data is not None and done.error is None and path is not None:
+        try:
+            atomic_write(path, done.data)
+        except WriteError as exc:
+            done.error = str(exc)
+            report.errors.append(f"{display}: {exc}")
+            report.diagnostics.extend(lint_bytes(data, display, config=config))
+            return done
+    if done.error is None:
+        outcome.applied.extend(done.result.applied)
+        report.diagnostics.extend(done.result.remaining)
+    else:
+        report.diagnostics.extend(lint_bytes(data, display, config=config))
+    return done
+
+
+def _write_bytes(stream: TextIO, data: bytes) -> None:
+    stream.flush()
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        buffer.write(data)
+        buffer.flush()
+    else:
+        stream.write(data.decode("utf-8", "surrogateescape"))
+        stream.flush()
+
+
+def _unified(before: str, after: str, display: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=display,
+        tofile=display,
+    )
+    out = []
+    for line in lines:
+        out.append(
+            line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        )
+    return "".join(out)

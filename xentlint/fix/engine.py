@@ -1,0 +1,327 @@
+"""Fixing one document (Python source or notebook JSON): plan, apply, verify, repeat.
+
+One round: analyse the document, keep the findings the configuration reports (selection,
+per-file ignores, ``# noqa``), plan a fix for each, merge the fixes' intents, apply them
+all in one transform, and check that the result parses (LibCST and ``ast``) and, for a
+notebook, that it can be written back into the cells. If the combined edit fails, the
+fixes are retried one by one and those that break the code are dropped and reported.
+Rounds repeat (at most :data:`MAX_ROUNDS`) until nothing is left to fix, because one fix
+can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"`` an XEN107).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import libcst as cst
+
+from xentlint.catalog import RULES
+from xentlint.config import Config
+from xentlint.diagnostics import Diagnostic, RawFinding
+from xentlint.facts import Finding
+from xentlint.fix import notebook
+from xentlint.fix.edits import Context, Unfixable, apply
+from xentlint.fix.intents import Intent, merge, render
+from xentlint.fix.rules import Plan, Scope, plan
+from xentlint.sources import Program, UnreadableSource, program_from_text
+
+MAX_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    """A fix that was applied; the position is the finding's, in the text it was found in."""
+
+    code: str
+    title: str
+    safe: bool
+    line: int
+    column: int
+    cell: int | None = None
+    path: str = "<string>"
+
+    def location(self) -> str:
+        if self.cell is not None:
+            return f"{self.path}:cell_{self.cell}:{self.line}:{self.column}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass
+class FixResult:
+    """The fixed text (notebook JSON for ``.ipynb``), what was done and what is left."""
+
+    text: str
+    applied: list[AppliedFix] = field(default_factory=list)
+    remaining: list[Diagnostic] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class CodeAction:
+    """One fix for one diagnostic; ``new_text`` is the whole document after just that fix."""
+
+    diagnostic: Diagnostic
+    title: str
+    safe: bool
+    new_text: str
+
+
+def fix_source(
+    text: str, *, path: str = "<string>", unsafe: bool = False, config: Config | None = None
+) -> FixResult:
+    """Apply the safe fixes (and the unsafe ones with ``unsafe``) to one document.
+
+    ``text`` is Python source, or notebook JSON when ``path`` ends in ``.ipynb``. Never
+    returns text that does not parse; a document that does not parse is returned as is.
+    """
+    from xentlint.lint import lint_source
+
+    config = config or Config()
+    result = FixResult(text)
+    seen_failures: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        document = _Document.load(result.text, path, config)
+        if document is None:
+            break
+        plans = [p for p in document.plans() if unsafe or p.safe]
+        if not plans:
+            break
+        new_text, done, failures = document.apply(plans)
+        for failure in failures:
+            if failure not in seen_failures:
+                seen_failures.add(failure)
+                result.failed.append(failure)
+        if not done or new_text == result.text:
+            break
+        result.applied.extend(document.applied(p) for p in done)
+        result.text = new_text
+    result.changed = result.text != text
+    result.remaining = lint_source(result.text, path, config=config)
+    return result
+
+
+def code_actions(
+    text: str, *, path: str = "<string>", config: Config | None = None
+) -> list[CodeAction]:
+    """Every available fix of the document's findings, each applied on its own."""
+    config = config or Config()
+    document = _Document.load(text, path, config)
+    if document is None:
+        return []
+    actions = []
+    for item in document.plans():
+        new_text, done, _ = document.apply([item])
+        if done and new_text != text:
+            diagnostic = replace(
+                document.diagnostics[id(item.finding)],
+                fix_safety="safe" if item.safe else "unsafe",
+            )
+            actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
+    return actions
+
+
+def fix_availability(
+    text: str, *, path: str = "<string>", config: Config | None = None
+) -> dict[tuple[str, int, int, int | None], str]:
+    """``{(code, line, column, cell): "safe" | "unsafe"}`` of the findings that have a fix."""
+    document = _Document.load(text, path, config or Config())
+    if document is None:
+        return {}
+    out: dict[tuple[str, int, int, int | None], str] = {}
+    for item in document.plans():
+        d = document.diagnostics[id(item.finding)]
+        out[(d.code, d.line, d.column, d.cell)] = "safe" if item.safe else "unsafe"
+    return out
+
+
+# --------------------------------------------------------------------------- one round
+
+
+def parses(code: str) -> str | None:
+    """None when ``code`` parses with both LibCST and ``ast``, else the error."""
+    from xentlint.guard import parse_module, pathological
+
+    problem = pathological(code)  # would cost ast.parse gigabytes
+    if problem is not None:
+        return problem
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+        parse_module(code)  # LibCST on a deep enough stack: deep nesting cannot segfault
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except cst.ParserSyntaxError as exc:
+        return f"syntax error: {exc.message}"
+    return None
+
+
+class _Document:
+    def __init__(self, text: str, path: str, program: Program, analysis: Any) -> None:
+        self.text = text
+        self.path = path
+        self.program = program
+        self.module: cst.Module = analysis.module
+        self.facts = analysis.facts
+        self.findings: list[Finding] = analysis.findings
+        self.ctx = Context(self.module)
+        self.diagnostics: dict[int, Diagnostic] = {}
+
+    @classmethod
+    def load(cls, text: str, path: str, config: Config) -> _Document | None:
+        from xentlint.static.analyze import analyze_module
+
+        try:
+            program = program_from_text(text, path, max_bytes=config.max_file_size)
+        except UnreadableSource:
+            return None
+        if not program.text.strip() or parses(program.text) is not None:
+            return None
+        codes = [code for code in RULES if config.selection.enabled(code)]
+        analysis = analyze_module(program.text, codes)
+        if analysis is None or not analysis.findings:
+            return None
+        document = cls(text, path, program, analysis)
+        document._report(config)
+        return document
+
+    def _report(self, config: Config) -> None:
+        """The diagnostic of each finding the configuration lets through."""
+        from xentlint.lint import _describe_line, _diagnostics
+        from xentlint.static.analyze import _positions
+
+        positions = _positions(self.module)
+        describe = _describe_line(self.program) if self.program.is_notebook else None
+        for finding in self.findings:
+            raw = _raw(finding, positions, describe)
+            if raw is None:
+                continue
+            reported = _diagnostics(self.path, self.program, [raw], config)
+            if reported:
+                self.diagnostics[id(finding)] = reported[0]
+
+    def plans(self) -> Iterator[Plan]:
+        scope = Scope(self.facts, self.findings, self.ctx)
+        seen: set[tuple[str, int]] = set()
+        order = {code: index for index, code in enumerate(RULES)}
+        findings = sorted(
+            (f for f in self.findings if id(f) in self.diagnostics),
+            key=lambda f: (order.get(f.code, 99), _position(self.diagnostics[id(f)])),
+        )
+        for finding in findings:
+            key = (finding.code, id(finding.anchor))
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                yield plan(finding, scope)
+            except Unfixable:
+                continue
+            except Exception:  # a planner bug: this finding just has no fix
+                if os.environ.get("XENTLINT_DEBUG"):
+                    raise
+                continue
+
+    def applied(self, item: Plan) -> AppliedFix:
+        d = self.diagnostics[id(item.finding)]
+        return AppliedFix(item.code, item.title, item.safe, d.line, d.column, d.cell, self.path)
+
+    def apply(self, plans: list[Plan]) -> tuple[str, list[Plan], list[str]]:
+        """The document with as many of ``plans`` applied as possible, and the failures."""
+        merged, accepted = _merge_plans(plans)
+        text, _ = self._attempt(merged)
+        if text is not None:
+            return text, accepted, []
+        kept: list[Plan] = []
+        failures: list[str] = []
+        current = self.text
+        for item in accepted:
+            trial, _ = _merge_plans([*kept, item])
+            text, reason = self._attempt(trial)
+            if text is None:
+                d = self.diagnostics[id(item.finding)]
+                failures.append(f"{d.location()}: {item.code} fix not applied: {reason}")
+            else:
+                kept.append(item)
+                current = text
+        return current, kept, failures
+
+    def _attempt(self, intents: list[Intent]) -> tuple[str | None, str]:
+        try:
+            code = apply(self.module, render(intents, self.ctx))
+        except Unfixable as exc:
+            return None, str(exc)
+        except Exception as exc:  # a fixer bug (an invalid node...): drop, report, go on
+            if os.environ.get("XENTLINT_DEBUG"):
+                raise
+            return None, f"internal error: {type(exc).__name__}: {exc}"
+        error = parses(code)
+        if error is not None:
+            return None, f"the result would not parse ({error})"
+        if not self.program.is_notebook:
+            return code, ""
+        try:
+            text = notebook.rebuild(self.text, self.program, code)
+        except notebook.NotebookEditError as exc:
+            return None, f"cannot write the change into the notebook: {exc}"
+        try:
+            again = program_from_text(text, self.path, max_bytes=sys.maxsize).text
+        except UnreadableSource as exc:
+            return None, f"the notebook would not read back: {exc.reason}"
+        if again != code:
+            return None, "the notebook would not read back as the fixed program"
+        return text, ""
+
+
+def _merge_plans(plans: list[Plan]) -> tuple[list[Intent], list[Plan]]:
+    """The intents of the plans that agree with the plans before them."""
+    merged: dict[int, Intent] = {}
+    accepted: list[Plan] = []
+    for item in plans:
+        trial = dict(merged)
+        for intent in item.intents:
+            key = id(intent.anchor)
+            combined = merge(trial[key], intent) if key in trial else intent
+            if combined is None:
+                break
+            trial[key] = combined
+        else:
+            merged = trial
+            accepted.append(item)
+    return list(merged.values()), accepted
+
+
+def _position(d: Diagnostic) -> tuple[int, int, int]:
+    return (d.cell or 0, d.line, d.column)
+
+
+def _raw(finding: Finding, positions: Any, describe: Any) -> RawFinding | None:
+    where = positions.get(finding.anchor)
+    if where is None:
+        return None
+    related = []
+    for anchor in finding.related:
+        pos = positions.get(anchor) if anchor is not None else None
+        if pos is None:
+            related.append("another place")
+        elif describe is not None:
+            related.append(describe(pos.start.line, where.start.line))
+        else:
+            related.append(f"line {pos.start.line}")
+    message = finding.message.format(*related) if related else finding.message
+    return RawFinding(
+        finding.code,
+        message,
+        where.start.line,
+        where.start.column + 1,
+        where.end.line,
+        where.end.column + 1,
+        finding.fix_title,
+    )

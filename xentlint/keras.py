@@ -1,0 +1,5 @@
+"""Keras integration: ``from xentlint.keras import XentlintCallback`` (imports Keras)."""
+
+from xentlint.runtime.callback import XentlintCallback, XentlintModelError
+
+__all__ = ["XentlintCallback", "XentlintModelError"]

@@ -1,0 +1,123 @@
+"""The compile configuration (loss per output, from_logits, metrics) -> LossSpec / MetricSpec.
+
+The input is the serialized form Keras writes: ``compile_config`` of a ``.keras``
+archive, ``training_config`` of an HDF5 file, or ``model.get_compile_config()`` of a live
+model. Losses and metrics xentlint does not know (custom functions, lambdas) stay unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xentlint.facts import LossFamily, LossSpec, MetricSpec
+from xentlint.runtime import vocab as V
+from xentlint.runtime.anchors import Anchor
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class OutputCompile:
+    loss: LossSpec | None
+    metrics: tuple[MetricSpec, ...]
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, dict) and "class_name" in value
+
+
+def pick(value: Any, name: str, index: int, count: int, struct: str) -> Any:
+    """The part of a per-output compile argument meant for one output."""
+    if isinstance(value, dict) and not _is_object(value):
+        return value.get(name, _MISSING)
+    if isinstance(value, (list, tuple)) and count > 1:
+        return value[index] if len(value) == count else _MISSING
+    if isinstance(value, (list, tuple)) and struct == "list" and len(value) == 1:
+        return value[0]
+    return value
+
+
+def loss_spec(value: Any, anchor: Anchor) -> LossSpec | None:
+    if isinstance(value, str):
+        family = V.LOSS_STRINGS.get(value)
+        return LossSpec(family, False, "string", value, anchor) if family else None
+    if not isinstance(value, dict):
+        return None
+    kind = value.get("class_name")
+    cfg = value.get("config")
+    module = value.get("module")
+    if kind == "function" and isinstance(cfg, str):
+        family = V.LOSS_FUNCTIONS.get(cfg)
+        return LossSpec(family, False, "function", cfg, anchor) if family else None
+    if kind in V.LOSS_CLASSES and (module is None or V.is_library_module(module)):
+        logits = cfg.get("from_logits", False) if isinstance(cfg, dict) else False
+        from_logits = logits if isinstance(logits, bool) else None
+        return LossSpec(V.LOSS_CLASSES[kind], from_logits, "class", kind, anchor, anchor)
+    return None
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _flatten(item)]
+    return [] if value is None or value is _MISSING else [value]
+
+
+def metric_specs(value: Any, output: str | None) -> tuple[MetricSpec, ...]:
+    specs: list[MetricSpec] = []
+    for item in _flatten(value):
+        spelling: str | None = None
+        threshold: float | None = None
+        if isinstance(item, str) and item in V.ACCURACY_STRINGS:
+            spelling = item
+        elif isinstance(item, dict):
+            kind, cfg = item.get("class_name"), item.get("config")
+            if kind == "BinaryAccuracy":
+                spelling = "BinaryAccuracy"
+                raw = cfg.get("threshold", 0.5) if isinstance(cfg, dict) else 0.5
+                threshold = float(raw) if isinstance(raw, (int, float)) else -1.0
+            elif kind == "function" and cfg == "binary_accuracy":
+                spelling = "binary_accuracy"
+            elif kind == "MeanMetricWrapper" and isinstance(cfg, dict):
+                if cfg.get("fn") == "binary_accuracy" or cfg.get("name") in V.ACCURACY_STRINGS:
+                    spelling = str(cfg.get("name"))
+                    threshold = cfg.get("threshold") if "threshold" in cfg else None
+        if spelling is not None:
+            anchor = Anchor("metric", f"metric {spelling!r}", output, f"metric {spelling!r}")
+            specs.append(MetricSpec(spelling, threshold, anchor))
+    return tuple(specs)
+
+
+def _loss_anchor(name: str, count: int, loss: Any, index: int) -> Anchor:
+    if count == 1 or not isinstance(loss, (dict, list, tuple)) or _is_object(loss):
+        text = "compile(loss=...)"
+    elif isinstance(loss, dict):
+        text = f"compile(loss={{{name!r}: ...}})"
+    else:
+        text = f"compile(loss=[...][{index}])"
+    return Anchor("loss", text, name, "loss")
+
+
+def per_output(
+    compile_config: dict[str, Any] | None, outputs: list[str], struct: str
+) -> list[OutputCompile | None]:
+    """For each output (by name, in order): its loss and accuracy-like metrics, or None."""
+    if not isinstance(compile_config, dict) or not outputs:
+        return [None] * len(outputs)
+    loss = compile_config.get("loss")
+    metrics = compile_config.get("metrics")
+    count = len(outputs)
+    out: list[OutputCompile | None] = []
+    for index, name in enumerate(outputs):
+        part = pick(loss, name, index, count, struct)
+        if part is _MISSING or part is None:
+            out.append(None)
+            continue
+        spec = loss_spec(part, _loss_anchor(name, count, loss, index))
+        chosen = pick(metrics, name, index, count, struct)
+        out.append(OutputCompile(spec, metric_specs(chosen, name)))
+    return out
+
+
+def family_word(family: LossFamily) -> str:
+    return family.value.replace("_", " ")

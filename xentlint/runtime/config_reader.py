@@ -1,0 +1,321 @@
+"""A saved model configuration (JSON) -> :class:`~xentlint.runtime.graph.Graph`.
+
+Reads the architecture written by Keras 3 (``config.json`` of a ``.keras`` archive, the
+``model_config`` attribute of an HDF5 file) and by Keras 2 (HDF5 files, SavedModel
+metadata). Nothing is deserialized and no code runs: class names are looked up in tables.
+While reading, it notes every object whose loading would need code xentlint cannot vouch
+for: Python lambdas, and classes or functions that are neither Keras' own nor registered.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from xentlint.facts import Act
+from xentlint.runtime import vocab as V
+from xentlint.runtime.errors import CheckError
+from xentlint.runtime.graph import Graph, Op, Ref
+
+
+@dataclass
+class ReadResult:
+    graph: Graph
+    unsafe: list[str] = field(default_factory=list)  # "layer 'double' (a Python lambda)"
+
+
+def keras_registered(name: str) -> bool:
+    """Whether ``name`` is registered with Keras in this process (never imports Keras)."""
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return False
+    try:
+        return keras.saving.get_registered_object(name) is not None
+    except Exception:  # noqa: BLE001 - an odd Keras: treat as not registered
+        return False
+
+
+class ConfigReader:
+    def __init__(self, known: Callable[[str], bool] = keras_registered) -> None:
+        self.known = known
+        self.unsafe: list[str] = []
+
+    # --- entry point ---------------------------------------------------------------------
+
+    def read(self, config: Any) -> ReadResult:
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise CheckError("not a Keras model configuration (no class_name)")
+        kind = str(config.get("class_name"))
+        library = kind in V.MODEL_CLASSES or self._library(config, kind)
+        if not library:
+            self.unsafe.append(f"model class {kind} (custom, not registered)")
+        graph = self.model(config, prefix="")
+        if graph is None:
+            if library and kind not in V.MODEL_CLASSES:
+                raise CheckError(f"the saved object is a {kind}, not a model")
+            # A subclassed model: its configuration does not describe its outputs.
+            graph = Graph(kind, subclassed=True)
+        return ReadResult(graph, self.unsafe)
+
+    def model(self, entry: dict[str, Any], prefix: str) -> Graph | None:
+        """A nested or top-level model entry; None when it is not a model."""
+        kind = entry.get("class_name")
+        cfg = entry.get("config")
+        if kind == "Sequential" or (kind in V.MODEL_CLASSES and isinstance(cfg, list)):
+            return self.sequential(cfg, prefix)
+        if isinstance(cfg, dict) and "layers" in cfg and "output_layers" in cfg:
+            return self.functional(cfg, prefix)  # also a registered subclass of Functional
+        if kind in ("Functional", "Model") and isinstance(cfg, dict) and "layers" in cfg:
+            return self.functional(cfg, prefix)
+        return None
+
+    # --- Sequential ------------------------------------------------------------------------
+
+    def sequential(self, cfg: Any, prefix: str) -> Graph:
+        layers = cfg.get("layers", []) if isinstance(cfg, dict) else cfg
+        name = cfg.get("name", "sequential") if isinstance(cfg, dict) else "sequential"
+        graph = Graph(str(name), output_struct="single")
+        previous: Ref | None = None
+        rank: int | None = None
+        if isinstance(cfg, dict) and isinstance(cfg.get("build_input_shape"), list):
+            rank = len(cfg["build_input_shape"])
+        for position, entry in enumerate(layers if isinstance(layers, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("class_name") == "InputLayer":
+                shape = _input_shape(entry)
+                rank = len(shape) if shape is not None else rank
+                continue
+            op = self.layer(entry, prefix, key=position)
+            in_rank = _build_rank(entry) or rank
+            op.calls = [[previous]] if previous is not None else [[]]
+            op.in_ranks = [in_rank]
+            if op.out_rank is None and op.units is not None:
+                op.out_rank = in_rank
+            graph.ops[position] = op
+            previous = Ref(position)
+            rank = op.out_rank if op.out_rank is not None else (in_rank if op.passthrough else None)
+            if op.applies is not None:
+                rank = in_rank
+        if previous is not None:
+            last = graph.ops[previous.key]
+            graph.outputs = [(last.name.rsplit("/", 1)[-1], previous)]
+        return graph
+
+    # --- Functional ------------------------------------------------------------------------
+
+    def functional(self, cfg: dict[str, Any], prefix: str) -> Graph:
+        graph = Graph(str(cfg.get("name", "model")))
+        for entry in cfg.get("layers") or []:
+            if not isinstance(entry, dict):
+                continue
+            name = entry.get("name") or (entry.get("config") or {}).get("name")
+            if not isinstance(name, str):
+                continue
+            op = self.layer(entry, prefix, key=name)
+            op.calls, op.in_ranks = _inbound(entry.get("inbound_nodes"))
+            if op.out_rank is None and op.units is not None and op.in_ranks:
+                op.out_rank = op.in_ranks[0]
+            graph.ops[name] = op
+        graph.outputs, graph.output_struct = _outputs(cfg.get("output_layers"))
+        return graph
+
+    # --- one layer -------------------------------------------------------------------------
+
+    def layer(self, entry: dict[str, Any], prefix: str, key: object) -> Op:
+        kind = str(entry.get("class_name"))
+        cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        name = entry.get("name") or cfg.get("name") or f"{kind.lower()}_{key}"
+        path = f"{prefix}{name}"
+        op = Op(key, path, kind)
+        op.out_rank = None
+        nested = self.model(entry, prefix=f"{path}/") if kind in V.MODEL_CLASSES else None
+        if nested is not None:
+            op.graph = nested
+            return op
+        if not self._library(entry, kind):
+            op.custom = True
+            self.unsafe.append(f"layer {path!r} (custom class {kind}, not registered)")
+            return op
+        self._scan_code(cfg, path)
+        classify(op, kind, cfg, module=entry.get("module"))
+        return op
+
+    def _library(self, entry: dict[str, Any], kind: str) -> bool:
+        """Keras' own class, or one registered with Keras in this process."""
+        if V.is_library_module(entry.get("module")):
+            return True
+        if "module" not in entry and kind in V.KERAS_LAYER_NAMES:  # Keras 2: names only
+            return True
+        registered = entry.get("registered_name")
+        return self.known(registered if isinstance(registered, str) else kind)
+
+    def _scan_code(self, cfg: Any, path: str) -> None:
+        """Note lambdas and custom functions anywhere in a layer's configuration."""
+        for kind, detail in _code_objects(cfg, self.known):
+            self.unsafe.append(f"layer {path!r} ({kind}{detail})")
+            break
+
+
+def classify(op: Op, kind: str, cfg: dict[str, Any], module: object = None) -> None:
+    """Fill in what ``op`` does to class scores from its class and configuration."""
+    if kind in ("TimeDistributed", "Bidirectional") and isinstance(cfg.get("layer"), dict):
+        inner = cfg["layer"]
+        if kind == "TimeDistributed":
+            inner_cfg = inner.get("config") if isinstance(inner.get("config"), dict) else {}
+            classify(op, str(inner.get("class_name")), inner_cfg, inner.get("module"))
+        return
+    is_op = isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops"))
+    if is_op and kind in V.OP_ACTIVATIONS:  # keras.ops.softmax(x) in a functional graph
+        op.applies = V.OP_ACTIVATIONS[kind]
+        op.axis = cfg.get("axis", -1)
+        return
+    if kind in V.UNITS_KEY:
+        op.units = _int(cfg.get(V.UNITS_KEY[kind]))
+        op.activation = activation_of(cfg.get("activation"))
+        op.channels_first = cfg.get("data_format") == "channels_first"
+        op.out_rank = _build_rank(cfg)
+    elif kind in V.RECURRENT:
+        op.units = _int(cfg.get("units") or cfg.get("filters"))
+        op.activation = Act.OTHER
+    elif kind == "Activation":
+        act = activation_of(cfg.get("activation"))
+        if act is Act.LINEAR:
+            op.passthrough = True
+        else:
+            op.applies = act
+    elif kind == "Softmax":
+        op.applies = Act.SOFTMAX
+        op.axis = cfg.get("axis", -1)
+    elif kind in V.OTHER_ACTIVATION_LAYERS:
+        op.applies = Act.OTHER
+    elif kind in V.PASSTHROUGH:
+        op.passthrough = True
+    elif kind == "TFOpLambda":
+        act = V.TF_OP_ACTIVATIONS.get(str(cfg.get("function")))
+        if act is not None:
+            op.applies = act
+
+
+def activation_of(value: Any) -> Act:
+    """The activation an ``activation=`` configuration value names."""
+    if value is None:
+        return Act.LINEAR
+    if isinstance(value, str):
+        return V.activation_from_name(value)
+    if isinstance(value, dict):
+        if value.get("class_name") == "function" and isinstance(value.get("config"), str):
+            return V.activation_from_name(value["config"])
+        if isinstance(value.get("config"), dict) and value.get("class_name") == "Activation":
+            return activation_of(value["config"].get("activation"))
+    return Act.UNKNOWN
+
+
+def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
+    """(what, detail) for each object in a configuration that would need code to load."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _code_objects(item, known)
+        return
+    if not isinstance(value, dict):
+        return
+    kind = value.get("class_name")
+    if kind == "__lambda__" or value.get("function_type") == "lambda":
+        yield "a Python lambda", ""
+        return
+    if set(value) == {"value"} and isinstance(value["value"], list):  # a lambda activation
+        yield "a Python lambda", ""
+        return
+    if kind == "function" and isinstance(value.get("config"), str):
+        name = value["config"]
+        module = value.get("module")
+        library = V.is_library_module(module) or str(module).startswith("tensorflow")
+        if not library and V.activation_from_name(name) is Act.UNKNOWN and not known(name):
+            yield "custom function ", repr(name)
+        return
+    for item in value.values():
+        yield from _code_objects(item, known)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _build_rank(cfg: dict[str, Any]) -> int | None:
+    build = cfg.get("build_config")
+    if isinstance(build, dict) and isinstance(build.get("input_shape"), list):
+        shape = build["input_shape"]
+        if shape and all(isinstance(d, int) or d is None for d in shape):
+            return len(shape)
+    return None
+
+
+def _input_shape(entry: dict[str, Any]) -> list[Any] | None:
+    cfg = entry.get("config") or {}
+    shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+    return shape if isinstance(shape, list) else None
+
+
+def _keras_tensors(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__" and isinstance(value.get("config"), dict):
+            yield value["config"]
+            return
+        for item in value.values():
+            yield from _keras_tensors(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keras_tensors(item)
+
+
+def _history_ref(history: Any) -> Ref | None:
+    if isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str):
+        node, index = _int(history[1]), _int(history[2])
+        return Ref(history[0], node or 0, index or 0)
+    return None
+
+
+def _inbound(nodes: Any) -> tuple[list[list[Ref]], list[int | None]]:
+    """Per call: the input tensors and the first input's rank (Keras 3 and Keras 2 forms)."""
+    calls: list[list[Ref]] = []
+    ranks: list[int | None] = []
+    for node in nodes if isinstance(nodes, list) else []:
+        refs: list[Ref] = []
+        rank: int | None = None
+        if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+            for tensor in _keras_tensors(node.get("args")):
+                ref = _history_ref(tensor.get("keras_history"))
+                if ref is not None:
+                    refs.append(ref)
+                    if rank is None and isinstance(tensor.get("shape"), list):
+                        rank = len(tensor["shape"])
+        elif isinstance(node, list):  # Keras 2: [[name, node_index, tensor_index, kwargs]]
+            for item in node:
+                ref = _history_ref(item)
+                if ref is not None:
+                    refs.append(ref)
+        calls.append(refs)
+        ranks.append(rank)
+    return calls, ranks
+
+
+def _outputs(value: Any) -> tuple[list[tuple[str, Ref]], str]:
+    if isinstance(value, dict):
+        out = [(str(k), r) for k, v in value.items() if (r := _history_ref(v)) is not None]
+        return out, "dict"
+    single = _history_ref(value)
+    if single is not None:
+        return [(single.key, single)], "single"  # type: ignore[list-item]
+    if isinstance(value, list):
+        refs = [r for v in value if (r := _history_ref(v)) is not None]
+        names: list[str] = []
+        for ref in refs:
+            name = str(ref.key)
+            names.append(name if name not in names else f"{name}_{ref.index}")
+        return list(zip(names, refs, strict=True)), "single" if len(refs) == 1 else "list"
+    return [], "single"
