@@ -6,7 +6,8 @@ Without FOLDER, 200 scripts are generated into a temporary folder with gen_keras
 In one run, round after round (the order of the tools rotates every round, so that noise from
 other processes on the machine is spread over all of them), it measures:
 
-  xentlint      xentlint check --exit-zero -q FOLDER   (the executable of this interpreter's venv)
+  xentlint      xentlint check -j1 --no-cache --exit-zero -q FOLDER   (this venv's executable;
+                single process and cold cache, to compare with flake8 -j1)
   flake8        flake8 -j1 --exit-zero FOLDER          (default plugins)
   libcst-cli    a fresh interpreter that imports libcst and runs libcst.parse_module over the
                 same .py files: the floor for any LibCST-based command-line linter
@@ -105,6 +106,17 @@ class Tool:
             "output_lines": self.output_lines,
             "error": self.error,
         }
+
+
+FLAKE8_DEFAULT_PLUGINS = """
+import sys
+import flake8.plugins.finder as finder
+_found = finder._find_importlib_plugins
+DEFAULT = {"flake8", "pyflakes", "pycodestyle", "mccabe"}
+finder._find_importlib_plugins = lambda: (p for p in _found() if p.package in DEFAULT)
+from flake8.main.cli import main
+sys.exit(main())
+"""
 
 
 def read_hwm_kb(pid: int) -> int:
@@ -237,16 +249,25 @@ def make_tools(
     tools.append(
         Tool(
             "xentlint",
-            "xentlint check --exit-zero -q",
-            [*(xent or ["xentlint"]), "check", "--exit-zero", "-q", str(folder)],
+            "xentlint check -j1 --no-cache --exit-zero -q",
+            [
+                *(xent or ["xentlint"]),
+                "check",
+                "-j1",
+                "--no-cache",
+                "--exit-zero",
+                "-q",
+                str(folder),
+            ],
             ok_codes=(0, 1),
         )
     )
     if "xentlint" not in skip:
         tools[-1].error = probe_xentlint(xent, workdir)
 
-    flake8 = find_executable("flake8")
-    flake8_argv = [flake8] if flake8 else [sys.executable, "-m", "flake8"]
+    # flake8 with its default plugins only (pycodestyle, pyflakes, mccabe): leave out the
+    # entry points of other installed distributions, xentlint's own flake8 plugin included.
+    flake8_argv = [sys.executable, "-c", FLAKE8_DEFAULT_PLUGINS]
     tools.append(
         Tool("flake8", "flake8 -j1 --exit-zero", [*flake8_argv, "-j1", "--exit-zero", str(folder)])
     )
@@ -297,7 +318,7 @@ def startup(
         Tool(
             "xentlint-small",
             "xentlint check small_script.py",
-            [*(xent or ["xentlint"]), "check", str(small)],
+            [*(xent or ["xentlint"]), "check", "--no-cache", str(small)],
             ok_codes=(0, 1),
         ),
         Tool("import-libcst", 'python -c "import libcst"', [sys.executable, "-c", "import libcst"]),

@@ -118,9 +118,7 @@ def cli() -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary line.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes (predictions unchanged).")
-@click.option(
-    "--unsafe-fixes", is_flag=True, help="Apply the unsafe fixes too (implies --fix)."
-)
+@click.option("--unsafe-fixes", is_flag=True, help="Apply the unsafe fixes too (implies --fix).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a diff; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes that were applied.")
 @click.option(

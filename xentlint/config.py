@@ -349,6 +349,6 @@ def _size(value: Any, where: str) -> int:
             value = int(match.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
     if not isinstance(value, int) or value <= 0:
         raise ConfigError(
-            f"{where}max-file-size must be a positive number of bytes or a size like \"2MB\""
+            f'{where}max-file-size must be a positive number of bytes or a size like "2MB"'
         )
     return value

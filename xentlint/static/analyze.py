@@ -8,6 +8,7 @@ facts, the pure checks, and positions for the reported nodes only.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 import warnings
@@ -35,13 +36,18 @@ def is_relevant(source: str) -> bool:
 
 
 def _syntax_error(source: str) -> RawFinding | None:
+    error, _tree = _parse_ast(source)
+    return error
+
+
+def _parse_ast(source: str) -> tuple[RawFinding | None, ast.Module | None]:
     problem = pathological(source)  # input that would make ast.parse itself explode
     if problem is not None:
-        return RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)
+        return RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1), None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(source)
+            tree = ast.parse(source)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1
@@ -49,14 +55,13 @@ def _syntax_error(source: str) -> RawFinding | None:
         end_col = getattr(exc, "end_offset", None) or col
         if end_line < line or (end_line == line and end_col < col):
             end_line, end_col = line, col
-        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col)
+        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col), None
     except (RecursionError, MemoryError):
-        return RawFinding(
-            "XEN901", "syntax error: the code is nested too deeply to parse", 1, 1, 1, 1
-        )
+        message = "syntax error: the code is nested too deeply to parse"
+        return RawFinding("XEN901", message, 1, 1, 1, 1), None
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
-        return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
-    return None
+        return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1), None
+    return None, tree
 
 
 def _plain_line(line: int, _finding_line: int) -> str:
@@ -75,13 +80,14 @@ def analyze_source(
     notebook front end says "line 3 of cell 2"). A syntax error yields a single XEN901
     finding at the parser's position. Never raises for any input string.
     """
-    error = _syntax_error(source)
+    error, tree = _parse_ast(source)
     if error is not None:
         return [error]
     analysis = analyze_module(source, codes)
     if analysis is None or not analysis.findings:
         return []
-    return _locate(analysis.module, analysis.findings, describe_line, _fixes(analysis))
+    positions = _anchor_positions(analysis, source, tree)
+    return _locate(analysis.module, analysis.findings, describe_line, _fixes(analysis), positions)
 
 
 def _fixes(analysis: Analysis) -> dict[int, str]:
@@ -107,6 +113,7 @@ class Analysis:
     module: Any  # libcst.Module
     facts: Facts
     findings: list[Finding]
+    owners: dict[Any, Any] | None = None  # node -> the module-level statement holding it
 
 
 def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis | None:
@@ -125,7 +132,8 @@ def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis 
     from xentlint.static.interpreter import Interpreter
 
     try:
-        facts = Interpreter(module, source).run()
+        interpreter = Interpreter(module, source)
+        facts = interpreter.run()
     except RecursionError:
         return None
     except Exception:
@@ -135,7 +143,7 @@ def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis 
         if os.environ.get("XENTLINT_DEBUG"):
             raise
         return None
-    return Analysis(module, facts, run_checks(facts, codes))
+    return Analysis(module, facts, run_checks(facts, codes), interpreter.owners)
 
 
 def _positions(module: Any) -> Any:
@@ -155,13 +163,108 @@ def _positions(module: Any) -> Any:
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
+class _StatementPositions:
+    """Positions of anchors, computed for the module-level statements that hold them only.
+
+    Code generation with position tracking costs more than the parse; a file with findings
+    has them in a few statements. Each statement is rendered on its own and found in the
+    source text (it starts at a line start, after the previous statement's last line as
+    ``ast`` reports it), which gives its first line. Any doubt (an anchor without a known
+    statement, text not found) raises LookupError and the caller falls back to the whole
+    module.
+    """
+
+    def __init__(self, analysis: Analysis, source: str, tree: ast.Module) -> None:
+        import libcst as cst
+
+        self.module = analysis.module
+        self.owners = analysis.owners or {}
+        self.source = source
+        self.index: dict[Any, int] = {}
+        self.search_from: list[int] = []
+        body = list(self.module.body)
+        statements = tree.body
+        line_starts = [0]
+        line_starts.extend(m.end() for m in re.finditer("\n", source))
+        self.line_starts = line_starts
+        consumed = 0
+        previous_end = 0
+        for i, stmt in enumerate(body):
+            self.index[stmt] = i
+            self.search_from.append(
+                line_starts[previous_end] if previous_end < len(line_starts) else len(source)
+            )
+            consumed += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+            if consumed > len(statements):
+                raise LookupError("statements do not line up")
+            previous_end = statements[consumed - 1].end_lineno or 0
+        if consumed != len(statements):
+            raise LookupError("statements do not line up")
+        self.cache: dict[int, tuple[int, Any]] = {}
+
+    def get(self, node: Any) -> Any:
+        from libcst._position import CodePosition, CodeRange
+
+        stmt = self.owners.get(node)
+        if stmt is None or stmt not in self.index:
+            raise LookupError("no statement")
+        first_line, positions = self._statement(self.index[stmt], stmt)
+        where = positions.get(node)
+        if where is None:
+            raise LookupError("node not rendered")
+        shift = first_line - 1
+        return CodeRange(
+            CodePosition(where.start.line + shift, where.start.column),
+            CodePosition(where.end.line + shift, where.end.column),
+        )
+
+    def _statement(self, i: int, stmt: Any) -> tuple[int, Any]:
+        cached = self.cache.get(i)
+        if cached is not None:
+            return cached
+        from libcst.metadata import PositionProvider
+
+        single = self.module.with_changes(body=[stmt], header=[], footer=[])
+        provider = PositionProvider()
+        provider._gen_impl(single)
+        code = self.module.code_for_node(stmt)
+        at = self.source.find(code, self.search_from[i])
+        while at > 0 and self.source[at - 1] != "\n":
+            at = self.source.find(code, at + 1)
+        if at < 0:
+            raise LookupError("statement text not found")
+        first_line = bisect.bisect_right(self.line_starts, at)
+        self.cache[i] = (first_line, provider._computed)
+        return self.cache[i]
+
+
+def _anchor_positions(analysis: Analysis, source: str, tree: ast.Module | None) -> Any:
+    """A mapping node -> CodeRange for the findings' anchors, the cheap way when possible."""
+    if tree is None or not analysis.owners:
+        return None
+    try:
+        located = _StatementPositions(analysis, source, tree)
+        out: dict[Any, Any] = {}
+        for finding in analysis.findings:
+            for node in (finding.anchor, *finding.related):
+                if node is not None and node not in out:
+                    out[node] = located.get(node)
+        return out
+    except Exception:  # noqa: BLE001 - any doubt: positions for the whole module
+        if os.environ.get("XENTLINT_DEBUG_POSITIONS"):
+            raise
+        return None
+
+
 def _locate(
     module: Any,
     findings: list[Finding],
     describe_line: Callable[[int, int], str],
     fixes: dict[int, str] | None = None,
+    positions: Any = None,
 ) -> list[RawFinding]:
-    positions = _positions(module)
+    if positions is None:
+        positions = _positions(module)
     out: dict[tuple[str, int, int], RawFinding] = {}
     for finding in findings:
         where = positions.get(finding.anchor)

@@ -66,12 +66,18 @@ class Interpreter(KerasSemantics):
         self.depth = 0
         self.cond = 0
         self._bound: set[str] | None = None
+        # the top-level statement each evaluated node sits in: positions are then computed
+        # for those statements only (see analyze._anchor_positions)
+        self.top: cst.CSTNode | None = None
+        self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
 
     # --- driver ------------------------------------------------------------------------
 
     def run(self) -> Facts:
         frame = Frame(self.globals)
-        self.exec_block(self.module.body, frame)
+        for stmt in self.module.body:
+            self.top = stmt
+            self.exec_block((stmt,), frame)
         self._run_uncalled()
         for model in self.models:
             self._finalize_model(model)
@@ -321,7 +327,7 @@ class Interpreter(KerasSemantics):
             if param.default is not None:
                 defaults[param.name.value] = self.eval(param.default, frame)
         closure = frame if frame.locals is not self.globals else None
-        func = Function(node, defaults, owner, closure)
+        func = Function(node, defaults, owner, closure, self.top)
         self.functions.append(func)
         return func
 
@@ -386,13 +392,14 @@ class Interpreter(KerasSemantics):
                 local[star.name.value] = UNKNOWN
         frame = Frame(local, parent=func.closure)
         self.depth += 1
-        saved_cond = self.cond
+        saved_cond, saved_top = self.cond, self.top
+        self.top = func.top
         self.cond = 0 if self.depth == 1 and saved_cond == 0 else self.cond
         try:
             self.exec_block(func.node.body.body if hasattr(func.node.body, "body") else [], frame)
         finally:
             self.depth -= 1
-            self.cond = saved_cond
+            self.cond, self.top = saved_cond, saved_top
         if not frame.returns:
             return Const(None)
         first = frame.returns[0]
@@ -448,6 +455,7 @@ class Interpreter(KerasSemantics):
         return name in self._bound
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Value:
+        self.owners[node] = self.top
         if isinstance(node, cst.Name):
             return self.lookup(node.value, frame)
         if isinstance(node, cst.Attribute):
@@ -578,6 +586,7 @@ class Interpreter(KerasSemantics):
     def _args(self, node: cst.Call, frame: Frame) -> Args:
         args = Args([], {}, [], {})
         for arg in node.args:
+            self.owners[arg] = self.top
             value = self.eval(arg.value, frame)
             if arg.keyword is not None:
                 args.kw[arg.keyword.value] = value

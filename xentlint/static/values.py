@@ -136,6 +136,7 @@ class Function(Value):
     defaults: dict[str, Value]
     owner: Class | None = None
     closure: Any = None  # the enclosing function's frame, for nested functions
+    top: Any = None  # the module-level statement that holds the definition
 
 
 @dataclass(eq=False)
