@@ -17,14 +17,10 @@ import click
 
 from xentlint import __version__
 from xentlint.catalog import RULES
+from xentlint.cli_options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report_options
 from xentlint.output import FORMATTERS, OutputOptions, rules_json, rules_table, use_color
-from xentlint.selection import SelectorError, parse_selectors
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
-_version_option = click.version_option(
-    __version__, "--version", prog_name="xentlint", message="%(prog)s %(version)s"
-)
 
 
 class DefaultCommandGroup(click.Group):
@@ -49,17 +45,6 @@ def error(message: str) -> None:
     click.echo(f"xentlint: error: {message}", err=True)
 
 
-def _selectors(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...] | None:
-    if not values:
-        return None
-    try:
-        return parse_selectors(values)
-    except SelectorError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
-
-
 @click.group(cls=DefaultCommandGroup, context_settings=_CONTEXT)
 @click.version_option(
     __version__, "--version", prog_name="xentlint", message="%(prog)s %(version)s"
@@ -74,49 +59,12 @@ def cli() -> None:
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--select",
-    multiple=True,
-    callback=_selectors,
-    metavar="CODES",
-    help="Rule codes or prefixes to enable (comma-separated; ALL for every rule). "
-    "Replaces the configured set.",
-)
-@click.option(
-    "--extend-select",
-    multiple=True,
-    callback=_selectors,
-    metavar="CODES",
-    help="Rule codes or prefixes to enable in addition to the configured set.",
-)
-@click.option(
-    "--ignore",
-    multiple=True,
-    callback=_selectors,
-    metavar="CODES",
-    help="Rule codes or prefixes to disable.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read settings from this TOML file instead of the nearest pyproject.toml.",
-)
-@click.option(
-    "--output-format",
-    type=click.Choice(sorted(FORMATTERS)),
-    default="text",
-    show_default=True,
-    help="How findings are printed.",
-)
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@report_options
 @click.option(
     "--stdin-filename",
     metavar="NAME",
     help="Read the source from stdin and report it under NAME (a path of - reads stdin too).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary line.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes (predictions unchanged).")
 @click.option("--unsafe-fixes", is_flag=True, help="Apply the unsafe fixes too (implies --fix).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a diff; write nothing.")

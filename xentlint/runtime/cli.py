@@ -13,21 +13,8 @@ from pathlib import Path
 
 import click
 
+from xentlint.cli_options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report_options
 from xentlint.output import FORMATTERS, OutputOptions, use_color
-from xentlint.selection import SelectorError, parse_selectors
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _selectors(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...] | None:
-    if not values:
-        return None
-    try:
-        return parse_selectors(values)
-    except SelectorError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 def _note(message: str) -> None:
@@ -57,28 +44,7 @@ def _note(message: str) -> None:
     help="Load models that contain Lambda layers or custom objects (safe_mode=False: their "
     "code runs). Only for files you trust.",
 )
-@click.option("--select", multiple=True, callback=_selectors, metavar="CODES",
-              help="Rule codes or prefixes to enable (replaces the configured set).")  # fmt: skip
-@click.option("--extend-select", multiple=True, callback=_selectors, metavar="CODES",
-              help="Rule codes or prefixes to enable in addition.")  # fmt: skip
-@click.option("--ignore", multiple=True, callback=_selectors, metavar="CODES",
-              help="Rule codes or prefixes to disable.")  # fmt: skip
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read settings from this TOML file instead of the nearest pyproject.toml.",
-)
-@click.option(
-    "--output-format",
-    type=click.Choice(sorted(FORMATTERS)),
-    default="text",
-    show_default=True,
-    help="How findings are printed.",
-)
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary line.")
+@report_options
 @click.option("-v", "--verbose", is_flag=True, help="Say how each model was read and probed.")
 def model(
     paths: tuple[str, ...],
