@@ -130,9 +130,9 @@ class Interpreter(KerasSemantics):
             self.exec_try(stmt, frame)
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
-                value = self.eval(item.item, frame)
-                if item.asname is not None:
-                    self.assign(item.asname.name, UNKNOWN if value is None else UNKNOWN, frame)
+                self.eval(item.item, frame)
+                if item.asname is not None:  # `with tf.GradientTape() as tape`: not modelled
+                    self.assign(item.asname.name, UNKNOWN, frame)
             self.exec_block(stmt.body.body, frame)
         elif isinstance(stmt, cst.Match):
             self.eval(stmt.subject, frame)
@@ -394,7 +394,6 @@ class Interpreter(KerasSemantics):
         self.depth += 1
         saved_cond, saved_top = self.cond, self.top
         self.top = func.top
-        self.cond = 0 if self.depth == 1 and saved_cond == 0 else self.cond
         try:
             self.exec_block(func.node.body.body if hasattr(func.node.body, "body") else [], frame)
         finally:

@@ -96,8 +96,6 @@ class KerasSemantics:
             source = args.first(("y", "indices"), 0)
             if depth is None and isinstance(source, Labels) and q.endswith("to_categorical"):
                 depth = source.evidence.num_classes
-            if depth is None and args.get(keyword, index) is not None:
-                depth = None
             return Labels(LabelEvidence(LabelEncoding.ONE_HOT, depth, q.rsplit(".", 1)[1], node))
         if q.startswith("keras.datasets.") and q.endswith(".load_data"):
             return self.load_dataset(q, node, args)
