@@ -15,11 +15,22 @@ stores the findings without their path. Findings that do not come from the conte
 that could not be read) are never stored.
 
 Entries are written to a temporary file and moved in place with :func:`os.replace`, so a
-concurrent run reads either a whole entry or none; an entry that cannot be read or decoded
-is a miss. A cache that cannot be created or written (read-only folder, full disk) is
-silently skipped: the cache only ever makes a run faster, never different. The folder holds
-a ``.gitignore`` (``*``) and a ``CACHEDIR.TAG``, and each version's entries live in their
-own subfolder (``rm -rf .xentlint_cache`` is always safe).
+concurrent run reads either a whole entry or none. An entry is trusted only when it proves
+itself whole: it starts with a magic line carrying a BLAKE2b checksum of the rest, the rest
+is a JSON object naming the entry's own key, and every finding in it has exactly the fields
+of a :class:`~xentlint.diagnostics.Diagnostic`, each of its type. Anything else (a file left
+empty or half-written by a crash, bytes garbled on disk, an entry of another key or another
+format) is a miss, so a cached run always says what ``--no-cache`` says. Entries are not
+fsynced: the checksum is what makes a torn write harmless.
+
+A cache that cannot be created or written (read-only folder, full disk) is silently
+skipped: the cache only ever makes a run faster, never different. A cache folder that is a
+symbolic link (or holds one where its own folders should be) is refused with a warning
+(:class:`UnsafeCacheFolder`): a link planted in a repository would otherwise make xentlint
+write into the link's target. Entries are opened without following links and only when
+they are regular files. The folder holds a ``.gitignore`` (``*``) and a ``CACHEDIR.TAG``,
+and each version's entries live in their own subfolder (``rm -rf .xentlint_cache`` is
+always safe).
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +57,20 @@ _TAG = (
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 _FIELDS = tuple(f.name for f in dataclasses.fields(Diagnostic) if f.name != "path")
+#: The first bytes of every entry, then the checksum of what follows it, then a newline.
+ENTRY_MAGIC = b"xentlint-cache-entry 1 "
+ENTRY_CHECKSUM_BYTES = 16
+#: An entry larger than this is not one of ours (a 1 MiB file with a finding on every line
+#: stores about 20 MB).
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+_INT_FIELDS = ("line", "column", "end_line", "end_column")
+_STR_FIELDS = ("code", "name", "severity", "message")
+_OPTIONAL_STR_FIELDS = ("fix_title", "where")
+_FIX_SAFETY = (None, "safe", "unsafe")
+
+
+class UnsafeCacheFolder(Exception):
+    """The cache folder (or a folder inside it) is a symbolic link."""
 
 
 def default_cache_dir(config: Config) -> Path:
@@ -98,22 +124,40 @@ class Cache:
     def open(cls, config: Config, folder: Path | None = None) -> Cache:
         """The cache for ``config`` in ``folder`` (default: ``.xentlint_cache``).
 
-        Nothing is created on disk until the first entry is stored.
+        Nothing is created on disk until the first entry is stored. Raises
+        :class:`UnsafeCacheFolder` when the folder, its version subfolder or one of their
+        shard folders is a symbolic link.
         """
         folder = Path(folder) if folder is not None else default_cache_dir(config)
         enabled = ",".join(code for code in RULES if config.selection.enabled(code))
         salt = f"{code_fingerprint()}|{enabled}|{config.max_file_size}"
-        return cls(folder, salt)
+        cache = cls(folder, salt)
+        cache.verify()
+        return cache
+
+    def verify(self) -> None:
+        """Raise :class:`UnsafeCacheFolder` if one of the cache's folders is a symbolic link."""
+        for folder in (self.folder, self.entries):
+            _check_folder(folder)
+        try:
+            shards = list(os.scandir(self.entries))
+        except OSError:  # not there yet (or unreadable: then every entry is a miss)
+            return
+        for shard in shards:
+            if shard.is_symlink():
+                raise UnsafeCacheFolder(f"{shard.path} is a symbolic link")
 
     def _prepare(self) -> bool:
         if self._usable is None:
             try:
+                self.verify()  # again in each worker process: it was checked in the parent
                 self.entries.mkdir(parents=True, exist_ok=True)
+                self.verify()  # and after creating it: a link may have been put in between
                 if not (self.folder / ".gitignore").exists():
                     _write_atomic(self.folder / ".gitignore", b"# created by xentlint\n*\n")
                     _write_atomic(self.folder / "CACHEDIR.TAG", _TAG.encode())
                 self._usable = True
-            except OSError:
+            except (OSError, UnsafeCacheFolder):
                 self._usable = False
         return self._usable
 
@@ -131,31 +175,102 @@ class Cache:
 
     def load(self, key: str, display: str) -> list[Diagnostic] | None:
         """The stored findings for ``key``, with ``display`` as their path; None on a miss."""
-        try:
-            with open(self._entry(key), "rb") as handle:
-                raw = handle.read()
-        except OSError:
+        raw = _read_entry(self._entry(key))
+        if raw is None:
             return None
-        if not raw:
-            return []
-        try:
-            rows = json.loads(raw)
-            return [Diagnostic(path=display, **{k: row[k] for k in _FIELDS}) for row in rows]
-        except (ValueError, TypeError, KeyError):
+        rows = _decode(raw, key)
+        if rows is None:
             return None
+        return [Diagnostic(path=display, **row) for row in rows]
 
     def store(self, key: str, diagnostics: Sequence[Diagnostic]) -> None:
         """Remember the findings for ``key`` (best effort: errors are ignored)."""
-        rows = [{k: getattr(d, k) for k in _FIELDS} for d in diagnostics]
-        data = json.dumps(rows, separators=(",", ":")).encode() if rows else b""
         if not self._prepare():
             return
         entry = self._entry(key)
         try:
-            entry.parent.mkdir(exist_ok=True)
-            _write_atomic(entry, data)
+            try:
+                entry.parent.mkdir()
+            except FileExistsError:
+                pass
+            if not stat.S_ISDIR(os.lstat(entry.parent).st_mode):  # a link or a file
+                return
+            _write_atomic(entry, _encode(key, diagnostics))
         except OSError:
             pass
+
+
+def _check_folder(folder: Path) -> None:
+    try:
+        mode = os.lstat(folder).st_mode
+    except OSError:  # not there yet, or cannot be looked at (then storing fails: skipped)
+        return
+    if stat.S_ISLNK(mode):
+        raise UnsafeCacheFolder(f"{folder} is a symbolic link")
+
+
+def _encode(key: str, diagnostics: Sequence[Diagnostic]) -> bytes:
+    rows = [{k: getattr(d, k) for k in _FIELDS} for d in diagnostics]
+    body = json.dumps({"key": key, "findings": rows}, separators=(",", ":")).encode()
+    checksum = hashlib.blake2b(body, digest_size=ENTRY_CHECKSUM_BYTES).hexdigest().encode()
+    return ENTRY_MAGIC + checksum + b"\n" + body
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """An entry's bytes: a regular file, opened without following links; None otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _decode(raw: bytes, key: str) -> list[dict[str, object]] | None:
+    """The findings of a whole, valid entry for ``key``; None for anything else."""
+    header, newline, body = raw.partition(b"\n")
+    if not newline or not header.startswith(ENTRY_MAGIC):
+        return None
+    expected = hashlib.blake2b(body, digest_size=ENTRY_CHECKSUM_BYTES).hexdigest().encode()
+    if header[len(ENTRY_MAGIC) :] != expected:
+        return None
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != key:
+        return None
+    rows = document.get("findings")
+    if not isinstance(rows, list) or not all(_valid_row(row) for row in rows):
+        return None
+    return rows
+
+
+def _valid_row(row: object) -> bool:
+    """Whether ``row`` has exactly a Diagnostic's fields (less the path), each of its type."""
+    if not isinstance(row, dict) or set(row) != set(_FIELDS):
+        return False
+    for name in _INT_FIELDS:
+        value = row[name]
+        if type(value) is not int or value < 0:  # bool is not a line number
+            return False
+    if any(type(row[name]) is not str for name in _STR_FIELDS):
+        return False
+    if any(row[name] is not None and type(row[name]) is not str for name in _OPTIONAL_STR_FIELDS):
+        return False
+    cell = row["cell"]
+    if cell is not None and (type(cell) is not int or cell < 1):
+        return False
+    return row["fix_safety"] in _FIX_SAFETY
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xentlint.cache import Cache
+from xentlint.cache import Cache, UnsafeCacheFolder
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic
 from xentlint.sources import UnreadableSource, read_file
@@ -321,5 +321,10 @@ def run_settings(
     config: Config, *, jobs: int | None, no_cache: bool, cache_dir: Path | None
 ) -> dict[str, object]:
     """``check_paths`` keywords for the command line's ``-j``, ``--no-cache``, ``--cache-dir``."""
-    cache = None if no_cache else Cache.open(config, cache_dir)
+    cache = None
+    if not no_cache:
+        try:
+            cache = Cache.open(config, cache_dir)
+        except UnsafeCacheFolder as exc:  # a planted link: never write through it
+            print(f"xentlint: warning: not using the cache: {exc}", file=sys.stderr)
     return {"jobs": default_jobs() if jobs is None else max(1, jobs), "cache": cache}
