@@ -486,12 +486,22 @@ def test_without_keras(tmp_path: Path) -> None:
     plain = _without_keras(tmp_path, "model", str(path))
     assert plain.returncode == 1, plain.stderr
     assert "XEN101" in plain.stdout
-    hint = "xentlint model needs keras and a backend: pip install 'xentlint[tensorflow]'"
-    for args in (("model", str(hdf5)), ("model", "--probe", str(path))):
+    # each missing extra is named with the smallest install that provides it
+    labels = tmp_path / "y.npy"
+    labels.write_bytes(b"\x93NUMPY")
+    hints = {
+        ("model", str(hdf5)): "needs h5py to read an HDF5 (.h5) model: pip install h5py (",
+        ("model", "--probe", str(path)): (
+            "xentlint model needs keras and a backend: pip install 'xentlint[tensorflow]'"
+        ),
+        ("model", "--labels", str(labels), str(path)): "needs numpy for this (labels, arrays)",
+    }
+    for args, hint in hints.items():
         result = _without_keras(tmp_path, *args)
         assert result.returncode == 2, result.stdout + result.stderr
         assert hint in result.stderr
         assert "Traceback" not in result.stderr
+    assert "tensorflow" not in _without_keras(tmp_path, "model", str(hdf5)).stderr
 
 
 def test_importing_the_runtime_package_is_light() -> None:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 INSTALL_HINT = "xentlint model needs keras and a backend: pip install 'xentlint[tensorflow]'"
+#: The smallest install that provides each optional module, and what it is needed for.
+_NEEDED_FOR = {
+    "h5py": "xentlint model needs h5py to read an HDF5 (.h5) model: pip install h5py",
+    "numpy": "xentlint model needs numpy for this (labels, arrays): pip install numpy",
+}
 
 
 class CheckError(Exception):
@@ -10,10 +15,15 @@ class CheckError(Exception):
 
 
 class KerasMissing(CheckError):
-    """Keras (or numpy / h5py) is needed for this and is not installed."""
+    """Keras (or numpy / h5py) is needed for this and is not installed.
 
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(INSTALL_HINT + (f" ({detail})" if detail else ""))
+    The message names the smallest install that provides ``module`` (``pip install h5py``
+    for an HDF5 file, not all of TensorFlow).
+    """
+
+    def __init__(self, detail: str = "", module: str = "keras") -> None:
+        hint = _NEEDED_FOR.get(module.split(".", 1)[0], INSTALL_HINT)
+        super().__init__(hint + (f" ({detail})" if detail else ""))
 
 
 class ModelRefused(CheckError):
@@ -35,4 +45,4 @@ def require(module: str) -> object:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise KerasMissing(f"cannot import {module}: {exc}") from None
+        raise KerasMissing(f"cannot import {module}: {exc}", module) from None

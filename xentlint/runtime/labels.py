@@ -10,14 +10,18 @@ here, under XEN203.
 
 from __future__ import annotations
 
+import math
 import os
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from xentlint.facts import BINARY_FAMILIES, Finding, LabelEncoding, LabelEvidence, LossSpec
 from xentlint.runtime.anchors import Anchor
 from xentlint.runtime.errors import CheckError, require
+from xentlint.runtime.files import MIB, human_size, open_regular
 
 
 @dataclass(frozen=True)
@@ -39,28 +43,138 @@ class LabelSet:
 # --- reading ------------------------------------------------------------------------------
 
 
+#: Label values read from a file (all arrays together): 16 Mi values, 128 MiB once
+#: converted to float64 for the checks. MNIST's 60 000 one-hot rows are 600 000 values,
+#: ImageNet's 1.28 million class ids 1.28 million; for more, check a sample (``y[:100000]``).
+MAX_LABEL_VALUES = 16 * 1024 * 1024
+#: Bytes of label data (all arrays together), whatever their dtype.
+MAX_LABEL_BYTES = 256 * MIB
+#: Arrays in one ``.npz`` file: one per model output.
+MAX_LABEL_ARRAYS = 1000
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK"
+
+
+@dataclass
+class _Budget:
+    """What the arrays of one labels file may still declare."""
+
+    path: str
+    values: int = MAX_LABEL_VALUES
+    nbytes: int = MAX_LABEL_BYTES
+
+    def take(self, name: str, shape: tuple[int, ...], itemsize: int) -> None:
+        count = math.prod(shape)
+        size = count * itemsize
+        if count > self.values or size > self.nbytes:
+            raise CheckError(
+                f"{self.path}: {name} declares shape {shape} ({count:,} values, "
+                f"{human_size(size)}): more labels than xentlint reads (at most "
+                f"{MAX_LABEL_VALUES:,} values, {human_size(MAX_LABEL_BYTES)} in all); check a "
+                f"sample of them (for example y[:100000])"
+            )
+        self.values -= count
+        self.nbytes -= size
+
+
 def from_file(path: str) -> dict[Any, LabelSet]:
-    """Label sets of a ``.npy`` (key None) or ``.npz`` file (keyed by array name)."""
+    """Label sets of a ``.npy`` (key None) or ``.npz`` file (keyed by array name).
+
+    Only a regular file is opened; what each array declares (shape x itemsize) and what
+    each ``.npz`` member declares is bounded before anything is loaded, and every read is
+    bounded too. Object arrays are refused (``allow_pickle=False``).
+    """
     np = require("numpy")
     display = os.path.basename(path)
     if not os.path.exists(path):
         raise CheckError(f"{path}: no such file or directory")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise CheckError(f"{path}: cannot read labels: {exc}") from None
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot read labels: {exc}") from None
-    if isinstance(loaded, np.ndarray):
-        return {None: _array_set(display, loaded)}
-    with loaded:
-        keys = list(loaded.files)
-        if not keys:
-            raise CheckError(f"{path}: the .npz file holds no arrays")
+    with open_regular(path, "the labels") as handle:
+        budget = _Budget(path)
         try:
-            return {k: _array_set(f"{display}[{k!r}]", loaded[k]) for k in keys}
-        except ValueError as exc:
+            head = handle.read(len(_NPY_MAGIC))
+            handle.seek(0)
+            if head == _NPY_MAGIC:
+                size = os.fstat(handle.fileno()).st_size
+                return {None: _array_set(display, _read_npy(np, handle, size, "the array", budget))}
+            if head.startswith(_ZIP_MAGIC) and zipfile.is_zipfile(handle):
+                return _read_npz(np, handle, display, budget)
+        except CheckError:
+            raise
+        except _READ_ERRORS as exc:
             raise CheckError(f"{path}: cannot read labels: {exc}") from None
+    raise CheckError(f"{path}: cannot read labels: not a .npy or .npz file")
+
+
+_READ_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    OSError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+)
+
+
+def _read_npy(np: Any, handle: IO[bytes], size: int, name: str, budget: _Budget) -> Any:
+    """One ``.npy`` array from ``handle`` (``size`` bytes), once its header passed the budget."""
+    fmt = np.lib.format
+    version = fmt.read_magic(handle)
+    if version == (1, 0):
+        shape, _, dtype = fmt.read_array_header_1_0(handle)
+    elif version in ((2, 0), (3, 0)):
+        shape, _, dtype = fmt.read_array_header_2_0(handle)
+    else:  # pragma: no cover - read_magic accepts no other version numbers
+        raise CheckError(f"{budget.path}: {name}: unknown .npy version {version}")
+    if dtype.hasobject:
+        raise CheckError(
+            f"{budget.path}: {name} holds Python objects, which are not read (they would be "
+            f"unpickled): labels must be numeric arrays"
+        )
+    budget.take(name, tuple(shape), dtype.itemsize)
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > size - handle.tell():
+        raise CheckError(
+            f"{budget.path}: {name} is truncated: its header declares {human_size(declared)}, "
+            f"the file holds less"
+        )
+    handle.seek(0)
+    return fmt.read_array(handle, allow_pickle=False)
+
+
+def _read_npz(np: Any, handle: IO[bytes], display: str, budget: _Budget) -> dict[Any, LabelSet]:
+    path = budget.path
+    with zipfile.ZipFile(handle) as archive:
+        members = archive.infolist()
+        if not members:
+            raise CheckError(f"{path}: the .npz file holds no arrays")
+        if len(members) > MAX_LABEL_ARRAYS:
+            raise CheckError(
+                f"{path}: {len(members):,} arrays: more than the {MAX_LABEL_ARRAYS} a labels "
+                f"file may hold (one per model output)"
+            )
+        for info in members:
+            if not info.filename.endswith(".npy"):
+                raise CheckError(f"{path}: member {info.filename!r} is not a .npy array")
+            if info.file_size > MAX_LABEL_BYTES + _HEADER_ROOM:  # before inflating a byte
+                raise CheckError(
+                    f"{path}: member {info.filename!r} declares {human_size(info.file_size)}: "
+                    f"more labels than xentlint reads ({human_size(MAX_LABEL_BYTES)} in all)"
+                )
+        sets: dict[Any, LabelSet] = {}
+        for info in members:
+            key = info.filename[: -len(".npy")]
+            with archive.open(info) as member:
+                # a member's data ends at its declared size at the latest (zipfile stops
+                # there), and the header's shape is checked against the budget first
+                array = _read_npy(np, member, info.file_size, f"array {key!r}", budget)
+            sets[key] = _array_set(f"{display}[{key!r}]", array)
+        return sets
+
+
+#: Room for a ``.npy`` header on top of its data (numpy reads at most 10 000 header bytes).
+_HEADER_ROOM = 64 * 1024
 
 
 def _array_set(name: str, array: Any) -> LabelSet:
