@@ -388,6 +388,24 @@ def test_deeply_nested_config_json(tmp_path: Path) -> None:
     assert result.returncode == 1 and "XEN101" in result.stdout, result.stderr
 
 
+def test_long_chain_of_layers_is_unknown_not_a_crash(tmp_path: Path) -> None:
+    """5 000 Dropout layers after a softmax: flat JSON, but a deep walk back from the output."""
+    from test_runtime_offline import compiled, loss_object
+
+    loss = loss_object("SparseCategoricalCrossentropy", from_logits=True)
+    for count, expected in ((50, 1), (5000, 0)):
+        drops = [layer("Dropout", f"drop{i}", rate=0.1) for i in range(count)]
+        config = compiled(sequential(dense("d", 10, "softmax"), *drops), loss)
+        write_keras(tmp_path / f"chain{count}.keras", config)
+        result = run_capped("model", "-v", f"chain{count}.keras", cwd=tmp_path)
+        assert result.returncode == expected, result.stderr  # RecursionError (2) before
+        assert "internal error" not in result.stderr
+        if expected:
+            assert "XEN101" in result.stdout  # a real chain is still followed
+        else:
+            assert f"output 'drop{count - 1}' comes from an unknown layer" in result.stderr
+
+
 def test_deeply_nested_hdf5_model_config(tmp_path: Path) -> None:
     h5py = pytest.importorskip("h5py")
     with h5py.File(tmp_path / "deep.h5", "w") as handle:

@@ -66,6 +66,10 @@ class Resolved:
 
 
 UNKNOWN_HEAD = Head(None, Act.UNKNOWN)
+#: How many layers an output is followed back through (Dropout, Activation, nested models)
+#: before its head is "unknown": real models need a handful; a hostile chain of thousands
+#: of Dropout layers would otherwise exhaust Python's recursion limit.
+MAX_CHAIN = 100
 
 
 def _normal_axis(axis: object, rank: int | None) -> bool | None:
@@ -115,6 +119,8 @@ class Resolver:
         if key in self._memo:
             return self._memo[key]
         if key in self._active:  # a cycle in a malformed configuration
+            return Resolved(UNKNOWN_HEAD)
+        if len(self._active) >= MAX_CHAIN:  # too long a chain to follow: unknown, not a crash
             return Resolved(UNKNOWN_HEAD)
         self._active.add(key)
         try:
