@@ -279,11 +279,15 @@ def test_oversized_savedmodel_metadata(tmp_path: Path) -> None:
     assert_error(result, "keras_metadata.pb is too large", "limit of 64.0 MiB")
 
 
-def test_many_tiny_fields_stay_linear(tmp_path: Path) -> None:
-    """16 MB of two-byte fields: 8 million fields, read without building a list of them."""
-    savedmodel(tmp_path, b"\x10\x00" * (8 * 1024 * 1024))
+def test_many_tiny_fields_are_bounded(tmp_path: Path) -> None:
+    """64 MiB of two-byte fields (32 million): refused after MAX_METADATA_FIELDS, not walked."""
+    savedmodel(tmp_path, b"\x10\x00" * (saved.MAX_SAVEDMODEL_METADATA_BYTES // 2))
     result = run_capped("model", "exported", cwd=tmp_path, timeout=60)
-    assert_error(result, "no root object in the Keras metadata")
+    assert_error(result, "malformed Keras metadata (more than 4,000,000 protobuf fields)")
+    # under the bound, the walk is linear and finds what is there (or says it is not)
+    savedmodel(tmp_path, b"\x10\x00" * 1_000_000 + root_node({"class_name": "Sequential"}))
+    result = run_capped("model", "exported", cwd=tmp_path, timeout=60)
+    assert_error(result, "the root object has no model configuration")
 
 
 # --- one file, two formats ---------------------------------------------------------------------

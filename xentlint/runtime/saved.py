@@ -54,6 +54,10 @@ MAX_SAVEDMODEL_METADATA_BYTES = 4 * MAX_CONFIG_BYTES
 MAX_NESTING = 100
 #: A protobuf varint encodes at most 64 bits in 10 bytes.
 MAX_VARINT_BYTES = 10
+#: Protobuf fields read from ``keras_metadata.pb``: a few per saved object (a node per
+#: layer, variable and tracked object), so a million-layer model would not reach it; past
+#: it, 64 MiB of tiny fields would take ~30 s of Python to walk.
+MAX_METADATA_FIELDS = 4_000_000
 
 _ZIP_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile,
@@ -347,10 +351,18 @@ def _varint(data: memoryview, pos: int) -> tuple[int, int]:
     raise CheckError(f"malformed Keras metadata (a varint longer than {MAX_VARINT_BYTES} bytes)")
 
 
-def _fields(data: memoryview) -> Iterator[tuple[int, int | memoryview]]:
-    """(field number, value) of one protobuf message; a view for length-delimited fields."""
+def _fields(data: memoryview, budget: list[int]) -> Iterator[tuple[int, int | memoryview]]:
+    """(field number, value) of one protobuf message; a view for length-delimited fields.
+
+    ``budget`` holds how many more fields may be read (shared by all messages of a file).
+    """
     pos = 0
     while pos < len(data):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise CheckError(
+                f"malformed Keras metadata (more than {MAX_METADATA_FIELDS:,} protobuf fields)"
+            )
         key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
         value: int | memoryview
@@ -375,12 +387,13 @@ def saved_metadata_nodes(data: bytes) -> Iterator[tuple[str, memoryview]]:
     = 2; string node_path = 3; string identifier = 4; string metadata = 5; ... }``. Linear in
     the size of ``data``; nothing is copied but the node paths.
     """
-    for number, value in _fields(memoryview(data)):
+    budget = [MAX_METADATA_FIELDS]
+    for number, value in _fields(memoryview(data), budget):
         if number != 1 or not isinstance(value, memoryview):
             continue
         node_path = ""
         metadata = memoryview(b"")
-        for inner, item in _fields(value):
+        for inner, item in _fields(value, budget):
             if inner == 3 and isinstance(item, memoryview) and len(item) <= 4096:
                 node_path = bytes(item).decode("utf-8", errors="replace")
             elif inner == 5 and isinstance(item, memoryview):
