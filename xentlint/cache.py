@@ -67,6 +67,7 @@ _INT_FIELDS = ("line", "column", "end_line", "end_column")
 _STR_FIELDS = ("code", "name", "severity", "message")
 _OPTIONAL_STR_FIELDS = ("fix_title", "where")
 _FIX_SAFETY = (None, "safe", "unsafe")
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation (the checksum)
 
 
 class UnsafeCacheFolder(Exception):
@@ -218,7 +219,7 @@ def _encode(key: str, diagnostics: Sequence[Diagnostic]) -> bytes:
 
 def _read_entry(path: Path) -> bytes | None:
     """An entry's bytes: a regular file, opened without following links; None otherwise."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | _BINARY
     try:
         fd = os.open(path, flags)
     except OSError:
@@ -277,7 +278,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then move it over ``path``."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o644)
         try:
             _write_all(fd, data)
         finally:

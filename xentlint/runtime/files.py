@@ -24,7 +24,8 @@ def open_regular(path: str, what: str) -> IO[bytes]:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
             raise CheckError(_not_regular(path, what, mode))
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise CheckError(f"{path}: no such file or directory") from None
     except OSError as exc:

@@ -40,9 +40,10 @@ from xentlint.runtime.files import MIB, human_size, open_regular, read_bounded
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: A model's serialized configuration (``config.json``, an HDF5 ``model_config``, the root
 #: object of a SavedModel's metadata). Measured with Keras 3.15 (``keras.applications``,
-#: ``weights=None``): ResNet50 172 KiB, EfficientNetB7 771 KiB, EfficientNetV2L 979 KiB,
-#: NASNetLarge 1.0 MiB, the largest; about 1 KiB per layer. 16 MiB (~16 000 layers) parses
-#: in under 2 s and 400 MB at worst (``[{},{},...]``).
+#: ``weights=None``, compiled): ResNet50 172 KiB, MobileNetV3Large 194 KiB, ConvNeXtXLarge
+#: 261 KiB, DenseNet201 680 KiB, InceptionResNetV2 740 KiB, EfficientNetB7 771 KiB,
+#: EfficientNetV2L 979 KiB, NASNetLarge 1.0 MiB (the largest); about 1 KiB per layer.
+#: 16 MiB (~16 000 layers) parses in under 2 s and 400 MB at worst (``[{},{},...]``).
 MAX_CONFIG_BYTES = 16 * MIB
 #: ``metadata.json`` of a ``.keras`` archive: ``{"keras_version": ..., "date_saved": ...}``,
 #: 64 bytes in every archive measured.
