@@ -80,8 +80,14 @@ def _wait_until(condition, process: subprocess.Popen[str], what: str) -> None:  
         time.sleep(0.005)
 
 
-def _interrupt(process: subprocess.Popen[str]) -> tuple[str, str]:
+def _interrupt(process: subprocess.Popen[str], twice: bool = False) -> tuple[str, str]:
     os.killpg(process.pid, signal.SIGINT)
+    if twice:  # an impatient second Ctrl-C while the run winds down
+        time.sleep(0.05)
+        try:
+            os.killpg(process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
     try:
         return process.communicate(timeout=120)
     except subprocess.TimeoutExpired:
@@ -92,12 +98,12 @@ def _interrupt(process: subprocess.Popen[str]) -> tuple[str, str]:
 def test_ctrl_c_while_worker_processes_lint(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()
-    for index in range(300):  # several seconds of work for two workers
-        (tree / f"m{index:03}.py").write_text(FIXABLE * 20)
+    for index in range(400):  # seconds of work for two workers, in small chunks
+        (tree / f"m{index:03}.py").write_text(FIXABLE * 4)
     process = _start(["check", "-j2", "--no-cache", "tree"], tmp_path)
     _wait_until(lambda: len(_children(process.pid)) >= 2, process, "the workers started")
     workers = _children(process.pid)
-    out, err = _interrupt(process)
+    out, err = _interrupt(process, twice=True)
     assert process.returncode == 130, err
     assert err == "xentlint: interrupted\n"
     assert out == ""  # no partial report

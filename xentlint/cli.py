@@ -52,20 +52,57 @@ class DefaultCommandGroup(NotedGroup):
         return names
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = _catch_sigint()
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # before click turns it into "Aborted!" and exit 1
             interrupted()
+        finally:
+            if not _said:  # after a Ctrl-C, further ones stay ignored until the exit
+                _restore_sigint(previous)
 
 
-def interrupted() -> NoReturn:
-    """Ctrl-C: one line on stderr, exit 130; a second Ctrl-C cannot interrupt this."""
+def _on_sigint(_signum: int, _frame: object) -> None:
+    """The first Ctrl-C: say so at once (stopping the workers may take a moment), ignore
+    further ones while the run winds down, and unwind with KeyboardInterrupt."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _say_interrupted()
+    raise KeyboardInterrupt
+
+
+def _catch_sigint() -> Any:
+    try:
+        return signal.signal(signal.SIGINT, _on_sigint)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        return None
+
+
+def _restore_sigint(previous: Any) -> None:
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGINT, previous)
+        except ValueError:  # pragma: no cover - see _catch_sigint
+            pass
+
+
+_said: list[bool] = []
+
+
+def _say_interrupted() -> None:
+    if _said:
+        return
+    _said.append(True)
     try:
         sys.stderr.write("xentlint: interrupted\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line on stderr (once), exit 130; a second Ctrl-C cannot interrupt this."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _say_interrupted()
     raise SystemExit(EXIT_INTERRUPTED)
 
 
@@ -259,13 +296,20 @@ def server() -> None:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Console entry point: run the CLI, turning any unexpected error into exit status 2."""
+    """Console entry point: run the CLI, turning any unexpected error into exit status 2.
+
+    click runs outside its standalone mode so that a Ctrl-C it catches itself (while it
+    parses the arguments) ends like every other one, not in "Aborted!" and exit 1.
+    """
     try:
-        cli.main(args=argv, prog_name="xentlint", standalone_mode=True)
+        status = cli.main(args=argv, prog_name="xentlint", standalone_mode=False)
     except SystemExit:
         raise
-    except KeyboardInterrupt:  # outside a command (while parsing the arguments)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         interrupted()
+    except click.ClickException as exc:  # a usage error: click's message, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_ERROR)
@@ -274,7 +318,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
             raise
         error(f"internal error: {type(exc).__name__}: {exc}")
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CLEAN)  # pragma: no cover - click always exits in standalone mode
+    sys.exit(status if isinstance(status, int) else EXIT_CLEAN)  # --help, --version
 
 
 def _silence_stdout() -> None:
