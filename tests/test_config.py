@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from xentlint import selection as selection_module
 from xentlint.catalog import RULES
 from xentlint.config import (
     DEFAULT_EXCLUDE,
@@ -334,3 +335,96 @@ def test_per_file_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ("tests/unit/t.py", "XEN202"),
     ]
     assert report.files == 3
+
+
+# --------------------------------------------------------------------------- hostile configs
+
+
+def test_a_huge_select_list_is_resolved_once_per_distinct_selector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 200 000-entry select list (issue 12 had 2 million, over 30 s): the selection must
+    # not compare every code with every entry. Count the comparisons, not the seconds.
+    entries = ", ".join('"XEN1"' if i % 2 else '"xen101"' for i in range(200_000))
+    write(tmp_path / "pyproject.toml", f"[tool.xentlint]\nselect = [{entries}]\n")
+    config = discover_config(tmp_path)
+    assert config.select == ("XEN101", "XEN1")  # repeated selectors are kept once
+    calls = []
+    real = selection_module.matches
+
+    def counting(selector: str, code: str) -> bool:
+        calls.append(selector)
+        return real(selector, code)
+
+    monkeypatch.setattr(selection_module, "matches", counting)
+    assert config.selection.enabled_codes() == [
+        "XEN101", "XEN102", "XEN103", "XEN104", "XEN105", "XEN106", "XEN107",
+        "XEN901", "XEN902",
+    ]  # fmt: skip
+    assert len(calls) <= 4 * len(RULES)
+
+
+def test_parse_selectors_is_linear_and_deduplicates() -> None:
+    assert parse_selectors(["XEN1,xen1", "XEN1"] * 50_000) == ("XEN1",)
+    assert SelectionLayer(select=("XEN1",) * 1000, ignore=("XEN105",) * 1000).select == ("XEN1",)
+    assert SelectionLayer(ignore=("XEN105",) * 1000).ignore == ("XEN105",)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[" * 5000 + "]" * 5000, "{a = " * 5000 + "1" + "}" * 5000],
+    ids=["arrays", "inline-tables"],
+)
+def test_deeply_nested_toml_is_a_config_error(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path / "deep.toml", f"select = {value}\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(path)
+    write(tmp_path / "pyproject.toml", f"[tool.xentlint]\nselect = {value}\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        discover_config(tmp_path)
+
+
+def test_a_pyproject_like_file_without_a_xentlint_table(tmp_path: Path) -> None:
+    # --config on a file with only [project] / [tool.ruff]: say what is missing ...
+    for text in ('[project]\nname = "x"\n', "[tool.ruff]\nline-length = 80\n"):
+        path = write(tmp_path / "ci.toml", text)
+        with pytest.raises(ConfigError, match=r"no \[tool\.xentlint\] table") as caught:
+            load_config(path)
+        assert "unknown option" not in str(caught.value)
+    # ... but a pyproject.toml without one is the project's file: the defaults, as in ruff
+    plain = write(tmp_path / "pyproject.toml", "[tool.ruff]\nline-length = 80\n")
+    assert load_config(plain).selection.enabled_codes() == DEFAULT_ON
+    # and a file of xentlint's own still holds the settings at its top level
+    assert load_config(write(tmp_path / "x.toml", 'ignore = ["XEN105"]\n')).ignore == ("XEN105",)
+
+
+def test_force_exclude_key_and_excludes_path(tmp_path: Path, monkeypatch) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.xentlint]\nforce-exclude = true\nextend-exclude = ["gen/"]\n',
+    )
+    monkeypatch.chdir(tmp_path)
+    config = discover_config()
+    assert config.force_exclude is True
+    assert config.excludes_path(Path("gen/a.py"))
+    assert config.excludes_path(Path("src/build/b.py"))  # a default exclude, at any depth
+    assert not config.excludes_path(Path("src/a.py"))
+    with pytest.raises(ConfigError, match="force-exclude must be true or false"):
+        config_from_table({"force-exclude": "yes"})
+
+
+def test_command_line_file_overrides_are_relative_to_the_current_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.xentlint]\nper-file-ignores = { "t/*" = ["XEN1"] }\n')
+    (tmp_path / "pkg").mkdir()
+    monkeypatch.chdir(tmp_path / "pkg")
+    config = discover_config().with_file_overrides(
+        exclude=("gen/*.py", "old"),
+        extend_per_file_ignores=(("tests/*", ("XEN2",)),),
+    )
+    assert config.exclude == ("pkg/gen/*.py", "old")  # re-anchored at the config's folder
+    assert config.excludes_path(Path("gen/a.py")) and not config.excludes_path(Path("a.py"))
+    assert config.per_file_ignores == (("t/*", ("XEN1",)), ("pkg/tests/*", ("XEN2",)))
+    replaced = discover_config().with_file_overrides(per_file_ignores=(("x.py", ("XEN2",)),))
+    assert replaced.per_file_ignores == (("x.py", ("XEN2",)),)

@@ -55,6 +55,7 @@ def test_fix_applies_safe_fixes_and_reports_the_rest(project: Path) -> None:
         'input: nothing can be learned. Use activation="sigmoid" for one output unit (or no '
         "activation with from_logits=True on the loss).",
         "Found 1 error in 1 file.",
+        "1 unsafe fix available with `--fix --unsafe-fixes`.",
     ]
     assert "xentlint: fixed 1 finding in 1 file" in err
     # a second run has nothing left to do
@@ -63,8 +64,26 @@ def test_fix_applies_safe_fixes_and_reports_the_rest(project: Path) -> None:
     assert (project / "train.py").read_text() == SAFE
 
 
+def test_unsafe_fixes_alone_write_nothing_and_mark_the_findings(project: Path) -> None:
+    code, out, err = run("check", "--unsafe-fixes", "train.py")
+    assert code == 1
+    assert (project / "train.py").read_text() == BROKEN
+    lines = out.splitlines()
+    assert lines[0].startswith("train.py:4:20: XEN102 [*] ")
+    assert lines[1].startswith("train.py:5:47: XEN103 [*] ")
+    assert lines[2:] == ["Found 2 errors in 1 file.", "[*] 2 fixable with `--fix`."]
+    # without --unsafe-fixes, the unsafe fix is not marked, and the summary says why
+    _, out, _ = run("check", "train.py")
+    lines = out.splitlines()
+    assert lines[1].startswith("train.py:5:47: XEN103 softmax")
+    assert lines[3] == (
+        "[*] 1 fixable with `--fix` (1 unsafe fix available with `--fix --unsafe-fixes`)."
+    )
+    assert (project / "train.py").read_text() == BROKEN
+
+
 def test_unsafe_fixes_and_show_fixes(project: Path) -> None:
-    code, out, err = run("check", "--unsafe-fixes", "--show-fixes", "train.py")
+    code, out, err = run("check", "--fix", "--unsafe-fixes", "--show-fixes", "train.py")
     assert code == 0
     assert (project / "train.py").read_text() == UNSAFE
     assert out.splitlines() == [

@@ -3,7 +3,7 @@
 These tests do not exercise xentlint itself: they pin down, numerically, why each rule
 exists, so that a change in TensorFlow or Keras that removes (or moves) the harm shows up
 here. Reference values are computed independently with the ``math`` module; the numbers
-quoted from ``ARTICLE.md`` were measured on TensorFlow 2.21.0 / Keras 3.15.1.
+quoted from ``docs/article.md`` were measured on TensorFlow 2.21.0 / Keras 3.15.1.
 
 TensorFlow is a test dependency (``tensorflow-cpu``): it is imported inside each test on
 purpose, without ``importorskip``, so that a missing or broken install fails loudly while
@@ -145,7 +145,7 @@ def test_xen101_softmax_is_not_idempotent():
     for _ in range(9):
         x = tf.nn.softmax(x)
     ten = x.numpy()
-    # ARTICLE row 7: ten applications give [0.33332, 0.33333, 0.33335]
+    # the article, row 7: ten applications give [0.33332, 0.33333, 0.33335]
     assert ten.tolist() == pytest.approx(ref, abs=1e-6)
     assert ten.tolist() == pytest.approx([0.3333211, 0.333327, 0.3333519], abs=1e-6)
     assert ten.max() - ten.min() < 5e-5
@@ -376,7 +376,7 @@ def test_xen105_binary_accuracy_inflated_on_single_label_softmax():
     assert float(categorical.result()) == pytest.approx(0.0, abs=1e-6)
     assert float(binary.result()) == pytest.approx(2 / 3, rel=1e-6)
 
-    # with exactly two units the two losses agree (ARTICLE row 2), hence no finding
+    # with exactly two units the two losses agree (the article, row 2), hence no finding
     y2 = np.array([[0.0, 1.0], [0.0, 1.0]], "float32")
     p2 = np.array([[0.05, 0.95], [0.8, 0.2]], "float32")
     c2 = float(keras.losses.CategoricalCrossentropy()(y2, p2))
@@ -569,3 +569,43 @@ def test_xen301_probability_loss_clips_confident_mistakes():
     assert model.evaluate(np.array([[0.0, 40.0]], "float32"), y, verbose=0) == pytest.approx(
         40.0, rel=1e-5
     )
+
+
+# --- the article's other examples (docs/article.md) --------------------------------------
+
+
+def test_article_rows_1_3_9_10():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    # row 1: categorical crossentropy, averaged over the batch
+    y = np.array([[0, 1, 0], [0, 0, 1]], "float32")
+    p = np.array([[0.05, 0.95, 0], [0.1, 0.8, 0.1]], "float32")
+    reference = (-math.log(0.95) - math.log(0.1)) / 2
+    assert float(keras.losses.CategoricalCrossentropy()(y, p)) == pytest.approx(reference, rel=1e-6)
+    assert reference == pytest.approx(1.1769392, rel=1e-6)
+    # row 10: the sparse loss on the class ids of the same labels gives the same value
+    ids = np.array([1, 2])
+    assert float(keras.losses.SparseCategoricalCrossentropy()(ids, p)) == pytest.approx(
+        1.1769392, rel=1e-6
+    )
+    # row 3: the function form returns one loss per sample (row 2's inputs)
+    y2 = np.array([[0, 1], [0, 1]], "float32")
+    p2 = np.array([[0.05, 0.95], [0.8, 0.2]], "float32")
+    per_sample = keras.losses.binary_crossentropy(y2, p2).numpy().tolist()
+    expected = [_bce_prob([0, 1], [0.05, 0.95]), _bce_prob([0, 1], [0.8, 0.2])]
+    assert per_sample == pytest.approx(expected, rel=1e-5)
+    assert per_sample == pytest.approx([0.05129331, 1.609438], rel=1e-5)
+    assert float(keras.losses.BinaryCrossentropy()(y2, p2)) == pytest.approx(
+        sum(per_sample) / 2, rel=1e-6
+    )
+    # row 9: binary crossentropy on logits is TensorFlow's sigmoid cross-entropy op
+    y3 = np.array([[0.0], [1.0]], "float32")
+    z = np.array([[0.2], [0.7]], "float32")
+    keras_values = keras.losses.binary_crossentropy(y3, z, from_logits=True).numpy().tolist()
+    op_values = tf.nn.sigmoid_cross_entropy_with_logits(labels=y3, logits=z).numpy().ravel()
+    reference = [math.log1p(math.exp(0.2)), math.log1p(math.exp(-0.7))]
+    assert keras_values == pytest.approx(reference, rel=1e-5)
+    assert op_values.tolist() == pytest.approx(reference, rel=1e-5)
+    assert keras_values == pytest.approx([0.79813886, 0.40318605], rel=1e-5)

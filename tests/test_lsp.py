@@ -612,7 +612,9 @@ def test_server_without_pygls_says_how_to_install(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "xentlint server needs pygls: pip install 'xentlint[lsp]'"
+    assert result.stderr == (
+        "xentlint: error: xentlint server needs pygls: pip install 'xentlint[lsp]'\n"
+    )
     assert result.stdout == ""
 
 

@@ -34,11 +34,12 @@ def test_manifest_is_valid() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     hooks = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))}
     assert set(hooks) == {"xentlint", "xentlint-fix"}
-    assert hooks["xentlint"]["entry"] == "xentlint check"
-    assert hooks["xentlint-fix"]["entry"] == "xentlint check --fix"
+    assert hooks["xentlint"]["entry"] == "xentlint check --force-exclude"
+    assert hooks["xentlint-fix"]["entry"] == "xentlint check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "jupyter"]
+        assert hook["require_serial"] is True
 
 
 def test_validate_manifest_is_not_a_rubber_stamp(tmp_path: Path) -> None:
@@ -79,6 +80,12 @@ def test_hooks_run_in_a_git_repository(tmp_path: Path) -> None:
     shutil.copy(REPO / "fixtures" / "notebooks" / "double_softmax.ipynb", project / "nb.ipynb")
     (project / "clean.py").write_text("import keras\nx = 1\n")
     (project / "notes.txt").write_text("Dense(1, activation='softmax')\n")
+    # `exclude` in pyproject.toml applies to the files pre-commit names (--force-exclude)
+    (project / "pyproject.toml").write_text('[tool.xentlint]\nextend-exclude = ["generated/"]\n')
+    (project / "generated").mkdir()
+    shutil.copy(REPO / "fixtures" / "rules" / "xen103.py", project / "generated" / "gen.py")
+    for index in range(6):  # enough files for pre-commit to split them without require_serial
+        (project / f"more{index}.py").write_text("import keras\nx = 1\n")
     subprocess.run([*GIT, "init", "-q"], cwd=project, check=True)
     subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
@@ -90,6 +97,10 @@ def test_hooks_run_in_a_git_repository(tmp_path: Path) -> None:
     assert "nb.ipynb:cell_3:4:28: XEN101 softmax is applied twice" in output
     assert "nb.ipynb:cell_7:4:27: XEN103" in output
     assert "clean.py" not in output and "notes.txt" not in output
+    assert "generated/gen.py" not in output
+    # one xentlint process for all the files: one summary (bad.py and nb.ipynb)
+    assert output.count("Found ") == 1, output
+    assert "in 2 files." in output
 
     if not _fix_is_available():
         pytest.skip("`xentlint check --fix` does not exist yet; only its manifest entry is checked")

@@ -167,7 +167,8 @@ def test_cli_output_is_identical_for_any_jobs(tmp_path: Path) -> None:
         assert result.returncode == 1, result.stderr
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1] == outputs[2]
-    assert outputs[0].count("\n") == 41  # 8 + 8 + 2 * 8 + 8 findings, and the summary
+    # 8 + 8 + 2 * 8 + 8 findings, the summary and the line on fixes
+    assert outputs[0].count("\n") == 42
 
 
 _FORCED_POOL = (

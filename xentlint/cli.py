@@ -2,29 +2,40 @@
 
 ``xentlint [check] [PATHS]`` lints (``check`` is the default command), ``xentlint rule CODE``
 prints a rule's page, ``xentlint rules`` lists the catalog. Exit status: 0 clean, 1 findings,
-2 usage or internal error. No traceback reaches the user: unexpected errors print
-``xentlint: error: ...`` and exit 2 (set ``XENTLINT_DEBUG=1`` to see the traceback).
+2 usage or internal error, 130 interrupted. No traceback reaches the user: unexpected errors
+print ``xentlint: error: ...`` and exit 2 (set ``XENTLINT_DEBUG=1`` to see the traceback);
+Ctrl-C prints ``xentlint: interrupted`` and exits 130.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from xentlint import __version__
 from xentlint.catalog import RULES
-from xentlint.cli_options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report_options
-from xentlint.output import FORMATTERS, OutputOptions, rules_json, rules_table, use_color
+from xentlint.cli_help import GroupedCommand, NotedGroup
+from xentlint.cli_options import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    patterns,
+    per_file_ignores,
+    report_options,
+)
+from xentlint.output import COLOR_CHOICES, rules_json, rules_table
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-class DefaultCommandGroup(click.Group):
-    """A group that runs ``check`` when the first argument is not a command name."""
+class DefaultCommandGroup(NotedGroup):
+    """A group that runs ``check`` when the first argument is not a command name, and
+    turns Ctrl-C into one line and exit status 130."""
 
     default_command = "check"
 
@@ -40,6 +51,60 @@ class DefaultCommandGroup(click.Group):
             names.update(param.secondary_opts)
         return names
 
+    def invoke(self, ctx: click.Context) -> Any:
+        previous = _catch_sigint()
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # before click turns it into "Aborted!" and exit 1
+            interrupted()
+        finally:
+            if not _said:  # after a Ctrl-C, further ones stay ignored until the exit
+                _restore_sigint(previous)
+
+
+def _on_sigint(_signum: int, _frame: object) -> None:
+    """The first Ctrl-C: say so at once (stopping the workers may take a moment), ignore
+    further ones while the run winds down, and unwind with KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _say_interrupted()
+    raise KeyboardInterrupt
+
+
+def _catch_sigint() -> Any:
+    try:
+        return signal.signal(signal.SIGINT, _on_sigint)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        return None
+
+
+def _restore_sigint(previous: Any) -> None:
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGINT, previous)
+        except ValueError:  # pragma: no cover - see _catch_sigint
+            pass
+
+
+_said: list[bool] = []
+
+
+def _say_interrupted() -> None:
+    if _said:
+        return
+    _said.append(True)
+    try:
+        sys.stderr.write("xentlint: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line on stderr (once), exit 130; a second Ctrl-C cannot interrupt this."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _say_interrupted()
+    raise SystemExit(EXIT_INTERRUPTED)
+
 
 def error(message: str) -> None:
     click.echo(f"xentlint: error: {message}", err=True)
@@ -53,22 +118,107 @@ def cli() -> None:
     """Find cross-entropy mistakes in Keras / TensorFlow code.
 
     Run `xentlint PATH...` (the same as `xentlint check PATH...`) to lint files, folders and
-    notebooks.
+    notebooks; without a path, `xentlint` lints the current folder.
     """
 
 
-@cli.command(context_settings=_CONTEXT)
+@cli.command(cls=GroupedCommand, context_settings=_CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path())
 @report_options
+@click.option(
+    "--per-file-ignores",
+    multiple=True,
+    callback=per_file_ignores,
+    metavar="PATTERN:CODE",
+    help="Ignore CODE in the files PATTERN matches (comma-separated pairs, as in ruff: "
+    "'tests/*:XEN1,legacy.py:XEN105'). Replaces the configured per-file-ignores.",
+)
+@click.option(
+    "--extend-per-file-ignores",
+    multiple=True,
+    callback=per_file_ignores,
+    metavar="PATTERN:CODE",
+    help="Like --per-file-ignores, in addition to the configured ones.",
+)
+@click.option(
+    "--isolated", is_flag=True, help="Ignore every configuration file (use the defaults)."
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the settings in force for the first file (where they come from, the "
+    "selection, the excludes) and exit.",
+)
+@click.option(
+    "--fix/--no-fix",
+    default=False,
+    help="Apply the safe fixes (what the model predicts stays the same). --no-fix: do not.",
+)
+@click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=False,
+    help="Make the unsafe fixes available too: shown as [*], applied with --fix.",
+)
+@click.option(
+    "--fix-only/--no-fix-only",
+    default=False,
+    help="Apply the fixes and report only how many were applied, not the findings left "
+    "(exit 0 unless --exit-non-zero-on-fix). Implies --fix.",
+)
+@click.option("--diff", is_flag=True, help="Print the fixes as a diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes that were applied.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when a fix was applied, even if no finding is left.",
+)
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add a `# noqa: XEN...` comment to every reported line (keeping the codes already "
+    "listed) instead of reporting the findings.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Write the report (findings and summary) to PATH instead of stdout, all at once.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Color the output: auto = on a terminal, unless NO_COLOR is set (FORCE_COLOR forces it).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    callback=patterns,
+    metavar="PATTERNS",
+    help="Files and folders to skip (comma-separated globs, relative to the current "
+    "folder). Replaces the configured and default excludes.",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    callback=patterns,
+    metavar="PATTERNS",
+    help="Like --exclude, in addition to the configured and default excludes.",
+)
+@click.option(
+    "--force-exclude/--no-force-exclude",
+    default=None,
+    help="Apply the excludes to files and folders named on the command line too (what "
+    "pre-commit needs, as it names every file).",
+)
 @click.option(
     "--stdin-filename",
     metavar="NAME",
     help="Read the source from stdin and report it under NAME (a path of - reads stdin too).",
 )
-@click.option("--fix", is_flag=True, help="Apply the safe fixes (predictions unchanged).")
-@click.option("--unsafe-fixes", is_flag=True, help="Apply the unsafe fixes too (implies --fix).")
-@click.option("--diff", is_flag=True, help="Print the fixes as a diff; write nothing.")
-@click.option("--show-fixes", is_flag=True, help="List the fixes that were applied.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
 @click.option(
     "-j",
     "--jobs",
@@ -76,7 +226,7 @@ def cli() -> None:
     default=None,
     help="Worker processes (default: the number of CPUs; 0 or 1: none).",
 )
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("-n", "--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -85,69 +235,11 @@ def cli() -> None:
 @click.version_option(
     __version__, "--version", prog_name="xentlint", message="%(prog)s %(version)s"
 )
-def check(
-    paths: tuple[str, ...],
-    select: tuple[str, ...] | None,
-    extend_select: tuple[str, ...] | None,
-    ignore: tuple[str, ...] | None,
-    config_file: Path | None,
-    output_format: str,
-    statistics: bool,
-    exit_zero: bool,
-    stdin_filename: str | None,
-    quiet: bool,
-    fix: bool = False,
-    unsafe_fixes: bool = False,
-    diff: bool = False,
-    show_fixes: bool = False,
-    jobs: int | None = None,
-    no_cache: bool = False,
-    cache_dir: Path | None = None,
-) -> None:
+def check(paths: tuple[str, ...], **options: Any) -> None:
     """Lint Python files, folders and notebooks (default: the current folder)."""
-    from xentlint.config import ConfigError, discover_config, load_config
-    from xentlint.lint import check_paths
+    from xentlint.check_run import CheckRequest, run_check
 
-    try:
-        config = load_config(config_file) if config_file else discover_config()
-    except ConfigError as exc:
-        error(str(exc))
-        sys.exit(EXIT_ERROR)
-    config = config.with_overrides(
-        select=select, extend_select=extend_select or (), ignore=ignore or ()
-    )
-    targets = list(paths) or (["-"] if stdin_filename else ["."])
-    stream = sys.stdout
-    if fix or unsafe_fixes or diff:
-        from xentlint.fix.command import run_fixes
-
-        fixed = run_fixes(
-            targets, config=config, stdin_filename=stdin_filename, unsafe=unsafe_fixes,
-            diff=diff, show_fixes=show_fixes, quiet=quiet, text_output=output_format == "text",
-        )  # fmt: skip
-        if fixed.exit_code is not None:
-            sys.exit(fixed.exit_code)
-        report, stream = fixed.report, fixed.stream
-    else:
-        from xentlint.parallel import run_settings
-
-        scale = run_settings(config, jobs=jobs, no_cache=no_cache, cache_dir=cache_dir)
-        report = check_paths(targets, config=config, stdin_filename=stdin_filename, **scale)
-    options = OutputOptions(
-        files=report.files, statistics=statistics, quiet=quiet, color=use_color(stream)
-    )
-    if report.files or output_format != "text":
-        FORMATTERS[output_format](report.diagnostics, options, stream)
-        stream.flush()
-    for message in report.errors:
-        error(message)
-    if report.errors:
-        sys.exit(EXIT_ERROR)
-    if report.files == 0 and not quiet:
-        click.echo("xentlint: warning: no Python files found", err=True)
-    if report.diagnostics and not exit_zero:
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
+    sys.exit(run_check(CheckRequest(paths=paths, **options)))
 
 
 def rule_page(code: str) -> str | None:
@@ -199,16 +291,25 @@ def server() -> None:
     try:
         serve()
     except LspUnavailable as exc:
-        click.echo(str(exc), err=True)
+        error(str(exc))
         sys.exit(EXIT_ERROR)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Console entry point: run the CLI, turning any unexpected error into exit status 2."""
+    """Console entry point: run the CLI, turning any unexpected error into exit status 2.
+
+    click runs outside its standalone mode so that a Ctrl-C it catches itself (while it
+    parses the arguments) ends like every other one, not in "Aborted!" and exit 1.
+    """
     try:
-        cli.main(args=argv, prog_name="xentlint", standalone_mode=True)
+        status = cli.main(args=argv, prog_name="xentlint", standalone_mode=False)
     except SystemExit:
         raise
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        interrupted()
+    except click.ClickException as exc:  # a usage error: click's message, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_ERROR)
@@ -217,7 +318,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
             raise
         error(f"internal error: {type(exc).__name__}: {exc}")
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CLEAN)  # pragma: no cover - click always exits in standalone mode
+    sys.exit(status if isinstance(status, int) else EXIT_CLEAN)  # --help, --version
 
 
 def _silence_stdout() -> None:

@@ -10,6 +10,7 @@ looking in the current directory and then its parents, or from ``--config FILE``
     per-file-ignores = { "tests/*" = ["XEN1"] }
     exclude = [...]                    # replaces the default excludes
     extend-exclude = ["legacy/"]       # adds to them
+    force-exclude = true               # excludes apply to files named on the command line
     max-file-size = "1MB"              # larger files are not analysed (XEN902)
 
 Glob patterns are matched like ``.gitignore`` lines: a pattern without ``/`` matches a file
@@ -24,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -63,6 +65,7 @@ _KEYS = (
     "per-file-ignores",
     "exclude",
     "extend-exclude",
+    "force-exclude",
     "max-file-size",
 )
 
@@ -163,6 +166,8 @@ class Config:
     #: Files larger than this many bytes are not analysed (XEN902 "file too large").
     max_file_size: int = MAX_FILE_BYTES
     overrides: tuple[SelectionLayer, ...] = field(default=())
+    #: Apply the excludes to the files and folders named on the command line too.
+    force_exclude: bool = False
 
     def with_overrides(
         self,
@@ -174,6 +179,53 @@ class Config:
         """A copy with one more selection layer on top (the command line's)."""
         layer = SelectionLayer(select, extend_select, ignore)
         return replace(self, overrides=(*self.overrides, layer))
+
+    def with_file_overrides(
+        self,
+        *,
+        exclude: tuple[str, ...] | None = None,
+        extend_exclude: tuple[str, ...] = (),
+        force_exclude: bool | None = None,
+        per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] | None = None,
+        extend_per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        cwd: Path | None = None,
+    ) -> Config:
+        """A copy with the command line's file settings (``--exclude``...) on top.
+
+        ``exclude`` and ``per_file_ignores`` replace the configured ones, the ``extend_``
+        ones add to them. Their patterns are relative to ``cwd`` (default: the current
+        directory), as on ruff's command line: they are re-anchored to :attr:`root`.
+        """
+        rebase = self._rebaser(cwd or Path.cwd())
+        changes: dict[str, Any] = {}
+        if exclude is not None:
+            changes["exclude"] = tuple(rebase(p) for p in exclude)
+        if extend_exclude:
+            changes["extend_exclude"] = (
+                *self.extend_exclude,
+                *(rebase(p) for p in extend_exclude),
+            )
+        if force_exclude is not None:
+            changes["force_exclude"] = force_exclude
+        pairs = self.per_file_ignores if per_file_ignores is None else ()
+        added = (*(per_file_ignores or ()), *extend_per_file_ignores)
+        if per_file_ignores is not None or added:
+            changes["per_file_ignores"] = (*pairs, *((rebase(g), c) for g, c in added))
+        return replace(self, **changes) if changes else self
+
+    def _rebaser(self, cwd: Path) -> Callable[[str], str]:
+        """Turns a pattern relative to ``cwd`` into one relative to the root."""
+        prefix = self.relative(cwd)
+
+        def rebase(pattern: str) -> str:
+            cleaned = pattern.strip().replace("\\", "/")
+            while cleaned.startswith("./"):
+                cleaned = cleaned[2:]
+            if "/" not in cleaned.rstrip("/") or prefix in (None, ".", ""):
+                return pattern
+            return f"{prefix}/{cleaned.lstrip('/')}"
+
+        return rebase
 
     @cached_property
     def selection(self) -> Selection:
@@ -204,6 +256,15 @@ class Config:
     def is_excluded(self, relative: str) -> bool:
         """Whether a root-relative path, or a folder above it, is excluded."""
         return self._excluded.matches(relative)
+
+    def excludes_path(self, path: Path) -> bool:
+        """Whether a path named on the command line is excluded (``--force-exclude``): the
+        path or one of its folders up to the root matches. Outside the root only names
+        are matched."""
+        relative = self.relative(path)
+        if relative is not None:
+            return self.is_excluded(relative)
+        return any(self._excluded.matches_name(part) for part in Path(path).parts)
 
     def excludes_entry(self, path: Path) -> bool:
         """Whether a file or folder met while walking is excluded (its own name or path)."""
@@ -246,6 +307,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -256,19 +319,45 @@ def _tool_table(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def load_config(path: Path) -> Config:
-    """Read settings from ``path`` (``--config``)."""
+    """Read settings from ``path`` (``--config``).
+
+    The settings are the file's ``[tool.xentlint]`` table. A ``pyproject.toml`` without one
+    gives the defaults, as ruff does for a ``pyproject.toml`` without ``[tool.ruff]``: it is
+    the project's file, and the project simply has no settings yet. Any other file holds the
+    settings at its top level (like ``ruff.toml``); one that looks like a ``pyproject.toml``
+    (top-level ``project`` or ``tool`` tables) but has no ``[tool.xentlint]`` is an error
+    saying so, not a list of unknown options.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
-    data = _load_toml(path)
+    return _config_from_data(_load_toml(path), path)
+
+
+def _config_from_data(data: dict[str, Any], path: Path) -> Config:
     table = _tool_table(data)
     if table is None:
-        table = {} if path.name == "pyproject.toml" else data
+        if path.name == "pyproject.toml":
+            table = {}
+        elif any(key in data for key in ("project", "tool", "build-system")):
+            found = ", ".join(f"[{key}]" for key in data if isinstance(data[key], dict))
+            raise ConfigError(
+                f"{path}: no [tool.xentlint] table (the file has {found or 'no tables'}); "
+                "put the settings under [tool.xentlint], or at the top level of a file of "
+                "their own"
+            )
+        else:
+            table = data
     return config_from_table(table, source=path)
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
     """The nearest ``pyproject.toml`` holding ``[tool.xentlint]``, from ``start`` upwards."""
+    found = _find_config(start)
+    return found[0] if found is not None else None
+
+
+def _find_config(start: Path | None) -> tuple[Path, dict[str, Any]] | None:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
@@ -278,15 +367,18 @@ def find_config_file(start: Path | None = None) -> Path | None:
             text = candidate.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if "xentlint" in text and _tool_table(_load_toml(candidate)) is not None:
-            return candidate
+        if "xentlint" not in text:
+            continue
+        data = _load_toml(candidate)
+        if _tool_table(data) is not None:
+            return candidate, data
     return None
 
 
 def discover_config(start: Path | None = None) -> Config:
     """The settings in force for the current directory (defaults when there are none)."""
-    found = find_config_file(start)
-    return load_config(found) if found is not None else Config()
+    found = _find_config(start)
+    return _config_from_data(found[1], found[0]) if found is not None else Config()
 
 
 def config_from_table(table: Any, *, source: Path | None = None) -> Config:
@@ -318,6 +410,7 @@ def config_from_table(table: Any, *, source: Path | None = None) -> Config:
             exclude=DEFAULT_EXCLUDE if exclude is None else _strings(exclude, "exclude", where),
             extend_exclude=_strings(settings.get("extend-exclude", []), "extend-exclude", where),
             max_file_size=_size(settings.get("max-file-size", MAX_FILE_BYTES), where),
+            force_exclude=_flag(settings.get("force-exclude", False), "force-exclude", where),
             root=source.parent.resolve() if source is not None else None,
             source=source,
         )
@@ -329,6 +422,12 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{where}{key} must be a list of strings")
     return tuple(value)
+
+
+def _flag(value: Any, key: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}{key} must be true or false")
+    return value
 
 
 def _selectors(value: Any, key: str, where: str) -> tuple[str, ...]:

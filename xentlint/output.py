@@ -1,6 +1,17 @@
 """Output formats. Each format is a function registered under its ``--output-format`` name.
 
 A formatter receives the sorted findings, the run's :class:`OutputOptions` and a text stream.
+The text formats follow ruff's:
+
+* ``concise`` (the default; ``text`` is its old name): one line per finding,
+  ``path:line:col: CODE [*] message``;
+* ``full``: that line, then the reported source lines underlined, then the fix's title;
+* ``grouped``: the findings of each file under its name, ``line:col CODE [*] message``;
+* ``pylint``: ``path:line: [CODE] message``, and no summary.
+
+``[*]`` marks the findings that ``--fix`` would fix: the safe fixes, and the unsafe ones
+too when ``--unsafe-fixes`` is given. The summary counts them in ruff's words.
+``concise``, ``full`` and ``grouped`` print nothing at all when no file was checked.
 New formats (sarif, github, gitlab...) register themselves with :func:`formatter`.
 """
 
@@ -9,15 +20,21 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from itertools import groupby
+from typing import TYPE_CHECKING, TextIO
 
 from xentlint.catalog import RULES
 from xentlint.diagnostics import Diagnostic
 
+if TYPE_CHECKING:
+    from xentlint.excerpt import Sources
+
 SEVERITY_WORDS = {"E": "error", "W": "warning", "S": "suggestion"}
 _SEVERITY_COLORS = {"E": "red", "W": "yellow", "S": "cyan"}
+#: ``--color``: ``auto`` colors a terminal unless NO_COLOR is set (FORCE_COLOR forces it).
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -26,10 +43,17 @@ class OutputOptions:
     statistics: bool = False
     quiet: bool = False
     color: bool = False
+    #: ``--unsafe-fixes``: unsafe fixes count as available (``[*]``).
+    unsafe_fixes: bool = False
+    #: Where ``full`` reads the reported lines (None: no excerpts).
+    sources: Sources | None = None
 
 
 Formatter = Callable[[Sequence[Diagnostic], OutputOptions, TextIO], None]
 FORMATTERS: dict[str, Formatter] = {}
+#: Names ``--output-format`` also accepts, not listed in ``--help``.
+ALIASES: Mapping[str, str] = {"text": "concise"}
+TEXT_FORMATS = ("concise", "full", "grouped")
 
 
 def formatter(name: str) -> Callable[[Formatter], Formatter]:
@@ -42,10 +66,19 @@ def formatter(name: str) -> Callable[[Formatter], Formatter]:
     return register
 
 
-def use_color(stream: TextIO) -> bool:
-    """Color only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
+def use_color(stream: TextIO, when: str = "auto") -> bool:
+    """Whether to color ``stream``, as ruff decides.
+
+    ``always``/``never`` say so. ``auto``: never when ``NO_COLOR`` is set to anything
+    (https://no-color.org), always when ``FORCE_COLOR`` is (https://force-color.org),
+    else only on a terminal.
+    """
+    if when != "auto":
+        return when == "always"
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -61,8 +94,8 @@ def _style(text: str, color: bool, **styles: object) -> str:
     return click.style(text, **styles)  # type: ignore[arg-type]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
@@ -84,6 +117,26 @@ def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
     return f"Found {', '.join(parts)} in {_plural(with_findings, 'file')}."
 
 
+def is_fixable(d: Diagnostic, unsafe_fixes: bool = False) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when ``unsafe_fixes``) fixes this finding."""
+    return d.fix_safety == "safe" or (unsafe_fixes and d.fix_safety == "unsafe")
+
+
+def fix_summary(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool = False) -> str | None:
+    """ruff's line about fixes: ``[*] 2 fixable with `--fix` (1 unsafe fix available with
+    `--fix --unsafe-fixes`).``, or None when no finding has a fix."""
+    fixable = sum(is_fixable(d, unsafe_fixes) for d in diagnostics)
+    hidden = 0 if unsafe_fixes else sum(d.fix_safety == "unsafe" for d in diagnostics)
+    hint = f"{_plural(hidden, 'unsafe fix', 'unsafe fixes')} available with `--fix --unsafe-fixes`"
+    if fixable and hidden:
+        return f"[*] {fixable} fixable with `--fix` ({hint})."
+    if fixable:
+        return f"[*] {fixable} fixable with `--fix`."
+    if hidden:
+        return f"{hint}."
+    return None
+
+
 def statistics(diagnostics: Sequence[Diagnostic]) -> list[tuple[str, str, str, int]]:
     """``(code, name, severity, count)`` per code, most frequent first."""
     counts = Counter(d.code for d in diagnostics)
@@ -92,23 +145,151 @@ def statistics(diagnostics: Sequence[Diagnostic]) -> list[tuple[str, str, str, i
     return [(code, *names[code], count) for code, count in ordered]
 
 
-@formatter("text")
-def format_text(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+# --------------------------------------------------------------------------- text formats
+
+
+def _code(d: Diagnostic, options: OutputOptions) -> str:
+    """``XEN101`` colored by severity, followed by `` [*]`` when ``--fix`` would fix it."""
+    code = _style(d.code, options.color, fg=_SEVERITY_COLORS.get(d.severity), bold=True)
+    if is_fixable(d, options.unsafe_fixes):
+        code += " " + _style("[*]", options.color, fg="cyan")
+    return code
+
+
+def _line(d: Diagnostic, options: OutputOptions) -> str:
+    location = _style(d.location(), options.color, bold=True)
+    return f"{location}: {_code(d, options)} {d.message}"
+
+
+def _statistics_table(
+    diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO
+) -> None:
+    rows = statistics(diagnostics)
+    width = max((len(str(row[3])) for row in rows), default=1)
+    for code, name, severity, count in rows:
+        styled = _style(code, options.color, fg=_SEVERITY_COLORS.get(severity), bold=True)
+        out.write(f"{count:>{width}}  {styled}  {name}\n")
+
+
+def _write_summary(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+    if options.quiet:
+        return
+    line = summary(diagnostics, options.files)
+    out.write(_style(line, options.color, fg="red" if diagnostics else "green") + "\n")
+    fixes = fix_summary(diagnostics, options.unsafe_fixes)
+    if fixes is not None:
+        if fixes.startswith("[*]"):
+            fixes = "[" + _style("*", options.color, fg="cyan") + "]" + fixes[3:]
+        out.write(fixes + "\n")
+
+
+def _text_format(
+    body: Callable[[Sequence[Diagnostic], OutputOptions, TextIO], None],
+) -> Formatter:
+    """A text format: nothing without files; ``--statistics`` replaces the findings."""
+
+    def run(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+        if not options.files and not diagnostics:
+            return
+        if options.statistics:
+            _statistics_table(diagnostics, options, out)
+        else:
+            body(diagnostics, options, out)
+        _write_summary(diagnostics, options, out)
+
+    run.__doc__ = body.__doc__
+    return run
+
+
+def _concise(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+    """One line per finding: ``path:line:col: CODE [*] message``."""
+    for d in diagnostics:
+        out.write(_line(d, options) + "\n")
+
+
+def _full(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+    """The concise line, the reported source lines underlined, and the notes."""
+    for d in diagnostics:
+        out.write(_line(d, options) + "\n")
+        for line in _excerpt(d, options):
+            out.write(line + "\n")
+        for label, paragraph in details(d):
+            out.write(f"{_style(label + ':', options.color, fg='cyan', bold=True)} {paragraph}\n")
+        out.write("\n")
+
+
+def details(d: Diagnostic) -> list[tuple[str, str]]:
+    """The ``(label, paragraph)`` pairs ``full`` prints under a finding's excerpt, in order.
+
+    Today: the fix's title (``help: ...``), and a note when that fix is unsafe. A rule's
+    explanation, once findings carry one, goes first in this list.
+    """
+    out: list[tuple[str, str]] = []
+    if d.fix_title:
+        out.append(("help", d.fix_title))
+    if d.fix_safety == "unsafe":
+        out.append(("note", "this fix is unsafe: what the model predicts changes (--unsafe-fixes)"))
+    return out
+
+
+def _excerpt(d: Diagnostic, options: OutputOptions) -> list[str]:
+    if options.sources is None or d.where is not None or d.line < 1:
+        return []
+    from xentlint.excerpt import excerpt
+
+    end_line = max(d.end_line, d.line)
+    lines = options.sources.lines(d.path, d.cell, d.line, end_line)
+    if lines is None:
+        return []
+    end_column = d.end_column if d.end_line >= d.line else d.column
     color = options.color
-    if options.statistics:
-        rows = statistics(diagnostics)
-        width = max((len(str(row[3])) for row in rows), default=1)
-        for code, name, severity, count in rows:
-            styled = _style(code, color, fg=_SEVERITY_COLORS.get(severity), bold=True)
-            out.write(f"{count:>{width}}  {styled}  {name}\n")
-    else:
-        for d in diagnostics:
-            location = _style(d.location(), color, bold=True)
-            code = _style(d.code, color, fg=_SEVERITY_COLORS.get(d.severity), bold=True)
-            out.write(f"{location}: {code} {d.message}\n")
-    if not options.quiet:
-        line = summary(diagnostics, options.files)
-        out.write(_style(line, color, fg="red" if diagnostics else "green") + "\n")
+
+    def style(text: str, role: str) -> str:
+        if role == "marker":
+            return _style(text, color, fg=_SEVERITY_COLORS.get(d.severity), bold=True)
+        return _style(text, color, fg="blue", bold=True)
+
+    numbers = list(range(d.line, end_line + 1))
+    return excerpt(lines, (0, d.column), (len(lines) - 1, end_column), numbers, style)
+
+
+def _grouped(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+    """Findings under their file's name: ``  line:col CODE [*] message``."""
+    for path, group in groupby(diagnostics, key=lambda d: d.path):
+        found = list(group)
+        positions = [_position(d) for d in found]
+        width = max(len(p) for p in positions)
+        out.write(_style(f"{path}:", options.color, bold=True, underline=True) + "\n")
+        for d, position in zip(found, positions, strict=True):
+            out.write(f"  {position:<{width}} {_code(d, options)} {d.message}\n")
+        out.write("\n")
+
+
+def _position(d: Diagnostic) -> str:
+    """A finding's position within its file (``12:5``, ``cell_3:4:28``, or the model part)."""
+    if d.where is not None:
+        return d.where
+    if d.cell is not None:
+        return f"cell_{d.cell}:{d.line}:{d.column}"
+    return f"{d.line}:{d.column}"
+
+
+FORMATTERS["concise"] = format_text = _text_format(_concise)
+FORMATTERS["full"] = format_full = _text_format(_full)
+FORMATTERS["grouped"] = format_grouped = _text_format(_grouped)
+
+
+@formatter("pylint")
+def format_pylint(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO) -> None:
+    """``path:line: [CODE] message`` (a model finding: line 1, the message names the part)."""
+    for d in diagnostics:
+        if d.where is not None:
+            place, message = f"{d.path}:1", f"{d.where}: {d.message}"
+        elif d.cell is not None:
+            place, message = f"{d.path}:cell_{d.cell}:{d.line}", d.message
+        else:
+            place, message = f"{d.path}:{d.line}", d.message
+        out.write(f"{place}: [{d.code}] {message}\n")
 
 
 @formatter("json")

@@ -294,8 +294,27 @@ def _map(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(config, cache)
     ) as pool:
-        for results in pool.map(_work, chunks):
-            done.update(results)
+        # The workers are forked while map() submits: with SIGINT blocked until then, a
+        # Ctrl-C cannot reach a worker before _init_worker ignores it (the parent gets it
+        # when it is unblocked, and stops the run: xentlint.cli prints one line).
+        blocked = _block_sigint()
+        try:
+            results = pool.map(_work, chunks)
+        finally:
+            _restore_sigmask(blocked)
+        for result in results:
+            done.update(result)
+
+
+def _block_sigint() -> set[int] | None:
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _restore_sigmask(previous: set[int] | None) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _preload() -> None:

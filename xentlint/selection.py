@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from xentlint.catalog import RULES
 
@@ -32,24 +33,35 @@ class SelectorError(ValueError):
 
 
 def parse_selectors(values: Iterable[str]) -> tuple[str, ...]:
-    """Split comma-separated selectors, normalise case and validate them."""
-    out: list[str] = []
+    """Split comma-separated selectors, normalise case and validate them.
+
+    Repeated selectors are kept once (in first-seen order): they cannot change the
+    decision, and a configuration may hold millions of them. Linear in the input.
+    """
+    out: dict[str, None] = {}
+    valid = _valid_selectors()
     for value in values:
         for part in value.split(","):
             selector = part.strip().upper()
-            if not selector:
+            if not selector or selector in out:
                 continue
-            if not is_valid_selector(selector):
+            if selector not in valid:
                 raise SelectorError(f"unknown rule code or prefix {part.strip()!r}")
-            out.append(selector)
+            out[selector] = None
     return tuple(out)
 
 
 def is_valid_selector(selector: str) -> bool:
-    selector = selector.upper()
-    if selector == ALL:
-        return True
-    return selector.startswith("XEN") and any(code.startswith(selector) for code in RULES)
+    return selector.upper() in _valid_selectors()
+
+
+@lru_cache(maxsize=1)
+def _valid_selectors() -> frozenset[str]:
+    """``ALL`` and every prefix of a rule code that starts with ``XEN``."""
+    prefixes = {ALL}
+    for code in RULES:
+        prefixes.update(code[:end] for end in range(len("XEN"), len(code) + 1))
+    return frozenset(prefixes)
 
 
 def matches(selector: str, code: str) -> bool:
@@ -62,11 +74,21 @@ def _specificity(selector: str) -> int:
 
 @dataclass(frozen=True)
 class SelectionLayer:
-    """One layer of settings; ``select=None`` means "inherit the previous layer's set"."""
+    """One layer of settings; ``select=None`` means "inherit the previous layer's set".
+
+    The selectors are kept once each (see :func:`parse_selectors`), so deciding a code
+    costs at most a few dozen comparisons whatever the size of the configuration.
+    """
 
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.select is not None:
+            object.__setattr__(self, "select", _unique(self.select))
+        object.__setattr__(self, "extend_select", _unique(self.extend_select))
+        object.__setattr__(self, "ignore", _unique(self.ignore))
 
     def decide(self, code: str, previous: bool) -> bool:
         best = -1
@@ -83,6 +105,10 @@ class SelectionLayer:
         return any(
             matches(s, code) and _specificity(s) >= len(_ALWAYS_ON_PREFIX) for s in self.ignore
         )
+
+
+def _unique(selectors: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(selectors))
 
 
 @dataclass
