@@ -5,17 +5,25 @@
 codes listed, where a listed code may also be a prefix (``# noqa: XEN1``). Codes of other
 tools may share the list (``# noqa: E501, XEN101``). A ``# noqa:`` whose list cannot be
 read counts as a bare ``# noqa``, as in flake8.
+
+:func:`add_noqa` and :func:`comment_columns` write such comments (the editor's "disable for
+this line" quick fix; ``--add-noqa``).
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from collections.abc import Iterable
 
 _NOQA = re.compile(
     r"#\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+# Lines as Python counts them: CR LF, CR or LF ends a line (a form feed does not).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 def noqa_codes(line: str) -> frozenset[str] | None:
@@ -40,3 +48,78 @@ def is_suppressed(code: str, line: str) -> bool:
         return True
     code = code.upper()
     return any(code.startswith(listed) for listed in codes)
+
+
+def add_noqa(line: str, codes: Iterable[str], comment: int | None) -> str | None:
+    """``line`` (without its line break) with ``codes`` added to its ``# noqa`` comment.
+
+    The codes are appended to an existing ``# noqa: ...`` list (keeping the codes and any
+    text after them), or a ``  # noqa: CODES`` comment is added at the end of the line. The
+    line comes back unchanged when its ``# noqa`` covers the codes already (a bare
+    ``# noqa`` covers all). ``comment`` is the column where the line's comment starts (None:
+    it has none), as :func:`comment_columns` finds it; None is returned when a ``# noqa``
+    text stands before that column (inside a string): it would be read first, so no comment
+    added after it can suppress anything.
+    """
+    wanted = list(dict.fromkeys(code.upper() for code in codes))
+    match = _NOQA.search(line)
+    if match is not None and (comment is None or match.start() < comment):
+        return None
+    if match is None:
+        code = line.rstrip(" \t")
+        return f"{code}{'  ' if code else ''}# noqa: {', '.join(wanted)}"
+    if match.group("codes") is None:
+        return line  # a bare noqa
+    listed = noqa_codes(line) or frozenset()
+    missing = [code for code in wanted if not any(code.startswith(c) for c in listed)]
+    if not missing:
+        return line
+    separator = _separator(match.group("codes"))
+    end = match.end("codes")
+    return line[:end] + separator + separator.join(missing) + line[end:]
+
+
+def _separator(codes: str) -> str:
+    """The separator the list already uses between codes (", " when it has one code)."""
+    found = re.search(r"[A-Z][0-9]+([,\s]+)[A-Z]", codes, re.IGNORECASE)
+    return found.group(1) if found else ", "
+
+
+def comment_columns(source: str) -> dict[int, int | None] | None:
+    """Where a comment can be added to the lines of Python ``source``.
+
+    ``{line: column}`` for each 1-based line whose end is outside any string and not
+    continued with a backslash, with the 0-based column of its comment (None when it has
+    none). Lines inside a multi-line string (or f-string) are left out. None when
+    ``source`` cannot be tokenized.
+    """
+    lines = _LINE.findall(source)
+    open_strings: list[int] = []  # start rows of f-strings being tokenized (3.12+)
+    inside: set[int] = set()
+    comments: dict[int, int] = {}
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    try:
+        readline = io.StringIO(source, newline="").readline
+        for token in tokenize.generate_tokens(readline):
+            kind, (row, column), (end_row, _) = token.type, token.start, token.end
+            if kind == tokenize.COMMENT:
+                comments.setdefault(row, column)
+            elif kind == tokenize.STRING and end_row > row:
+                inside.update(range(row, end_row))
+            elif kind == fstring_start:
+                open_strings.append(row)
+            elif kind == fstring_end and open_strings:
+                inside.update(range(open_strings.pop(), end_row))
+    except (tokenize.TokenError, SyntaxError, RecursionError):
+        return None
+    out: dict[int, int | None] = {}
+    for number, text in enumerate(lines, start=1):
+        if number in inside:
+            continue
+        if number not in comments and text.rstrip("\r\n").endswith("\\"):
+            continue  # a backslash continuation: nothing may follow it
+        out[number] = comments.get(number)
+    if not lines or lines[-1].endswith(("\n", "\r")):
+        out.setdefault(len(lines) + 1, None)  # the empty last line
+    return out
