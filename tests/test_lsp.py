@@ -84,20 +84,20 @@ def line_of(text: str, needle: str) -> tuple[int, int]:
 class LspClient:
     """Just enough of an LSP client: framing, requests, notifications, waiting with timeouts."""
 
-    def __init__(
-        self, cwd: Path, stderr_path: Path, preexec_fn: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, cwd: Path, stderr_path: Path, memory_limit_kb: int | None = None) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.pop("XENTLINT_DEBUG", None)
         self._stderr = stderr_path.open("wb")
+        command = [sys.executable, "-m", "xentlint", "server"]
+        if memory_limit_kb is not None:  # the shell's ulimit: no preexec_fn in a threaded test
+            command = ["sh", "-c", f'ulimit -v {memory_limit_kb} && exec "$@"', "sh", *command]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "xentlint", "server"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             cwd=cwd,
             env=env,
-            preexec_fn=preexec_fn,
         )
         self.stderr_path = stderr_path
         self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -820,12 +820,7 @@ def test_a_message_cut_short_by_the_next_is_answered_with_its_id(
 def test_a_huge_content_length_is_not_allocated(workspace: Path, tmp_path: Path) -> None:
     # Under a 1 GiB address-space limit, reading a body of the announced 3 GB would fail
     # (pygls' reader calls read(3_000_000_000) and dies of MemoryError).
-    def limit_memory() -> None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
-
-    with fresh_server(workspace, tmp_path / "server.log", preexec_fn=limit_memory) as lsp:
+    with fresh_server(workspace, tmp_path / "server.log", memory_limit_kb=2**20) as lsp:
         lsp.send_raw(b"Content-Length: 3000000000\r\n\r\n" + PROBE)
         assert_still_serving(lsp)
 
