@@ -1,4 +1,4 @@
-"""``xentlint check --add-noqa`` and the comment helper ``xentlint.noqa.with_noqa``."""
+"""``xentlint check --add-noqa`` and the comment helpers of ``xentlint.noqa``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from xentlint.cli import cli
-from xentlint.noqa import is_suppressed, with_noqa
+from xentlint.noqa import add_noqa, comment_columns, is_suppressed
 
 BROKEN = """\
 import keras
@@ -29,30 +29,32 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize(
-    ("line", "comment_at", "expected"),
+    ("line", "expected"),
     [
-        ("x = 1", None, "x = 1  # noqa: XEN102"),
-        ("x = 1   ", None, "x = 1  # noqa: XEN102"),
-        ("x = 1  # noqa: E501", None, "x = 1  # noqa: E501, XEN102"),
-        ("x = 1  # noqa:E501 why", None, "x = 1  # noqa:E501, XEN102 why"),  # words kept
-        ("x = 1  # noqa: E501 W291", None, "x = 1  # noqa: E501, W291, XEN102"),
-        ("x = 1  # a note", None, "x = 1  # a note  # noqa: XEN102"),
-        ("x = 1  # noqa", None, "x = 1  # noqa"),  # a bare noqa covers everything
-        ("x = 1  # noqa: XEN1", None, "x = 1  # noqa: XEN1"),  # so does a prefix
-        ("x = 1  # noqa: xen102", None, "x = 1  # noqa: xen102"),
-        # with the comment column known, noqa text in a string is not the comment
-        ('s = "# noqa: E501"', 18, 's = "# noqa: E501"  # noqa: XEN102'),
-        ('s = "#"  # noqa: E501', 9, 's = "#"  # noqa: E501, XEN102'),
+        ("x = 1", "x = 1  # noqa: XEN102"),
+        ("x = 1   ", "x = 1  # noqa: XEN102"),
+        ("x = 1  # noqa: E501", "x = 1  # noqa: E501, XEN102"),
+        ("x = 1  # noqa:E501 why", "x = 1  # noqa:E501, XEN102 why"),  # words kept
+        ("x = 1  # noqa: E501 W291", "x = 1  # noqa: E501 W291 XEN102"),  # separator kept
+        ("x = 1  # a note", "x = 1  # a note  # noqa: XEN102"),
+        ("x = 1  # noqa", "x = 1  # noqa"),  # a bare noqa covers everything
+        ("x = 1  # noqa: XEN1", "x = 1  # noqa: XEN1"),  # so does a prefix
+        ("x = 1  # noqa: xen102", "x = 1  # noqa: xen102"),
+        # the comment column comes from tokenize: noqa text in a string is not the comment
+        ('s = "# noqa: E501"', 's = "# noqa: E501"  # noqa: XEN102'),
+        ('s = "#"  # noqa: E501', 's = "#"  # noqa: E501, XEN102'),
     ],
 )
-def test_with_noqa(line: str, comment_at: int | None, expected: str) -> None:
-    assert with_noqa(line, ["XEN102"], comment_at) == expected
+def test_line_helper(line: str, expected: str) -> None:
+    columns = comment_columns(line)
+    assert columns is not None
+    assert add_noqa(line, ["XEN102"], columns[1]) == expected
     assert is_suppressed("XEN102", expected)
 
 
-def test_with_noqa_several_codes_sorted_and_once() -> None:
-    assert with_noqa("x", ["XEN105", "XEN101", "XEN105"]) == "x  # noqa: XEN101, XEN105"
-    assert with_noqa("x  # noqa: XEN105", ["XEN101", "XEN105"]) == "x  # noqa: XEN105, XEN101"
+def test_line_helper_adds_each_code_once() -> None:
+    assert add_noqa("x", ["XEN105", "XEN101", "XEN105"], None) == "x  # noqa: XEN105, XEN101"
+    assert add_noqa("x  # noqa: XEN105", ["XEN101", "XEN105"], 3) == "x  # noqa: XEN105, XEN101"
 
 
 @pytest.fixture

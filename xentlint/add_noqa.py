@@ -14,8 +14,6 @@ that could not be read or parsed) get no comment, and such files are never edite
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +23,8 @@ from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic
 from xentlint.fix import notebook
 from xentlint.fix.files import WriteError, atomic_write, codec_for
-from xentlint.noqa import is_suppressed, with_noqa
+from xentlint.noqa import add_noqa as noqa_line
+from xentlint.noqa import comment_columns, is_suppressed
 from xentlint.sources import Program, UnreadableSource, program_from_text, read_file
 
 _NOT_MARKED = "XEN9"  # unreadable / unparsable files: nothing to put a comment in
@@ -38,12 +37,6 @@ class NoqaOutcome:
     added: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Scan:
-    comment_at: dict[int, int]  # line -> column where its comment starts
-    blocked: dict[int, str]  # line -> why no comment can be added at its end
 
 
 def add_noqa(diagnostics: Sequence[Diagnostic], config: Config) -> NoqaOutcome:
@@ -134,8 +127,8 @@ def add_to_source(text: str, wanted: dict[int, set[str]]) -> tuple[str, int, lis
     lines left alone with the reason. Line endings are kept; the result parses whenever
     ``text`` did (otherwise nothing is changed and every line is reported).
     """
-    scan = _scan(text)
-    if scan is None:
+    columns = comment_columns(text)
+    if columns is None:
         return text, 0, [(line, "the file cannot be tokenized") for line in sorted(wanted)]
     lines = notebook.split_lines(text)
     added = 0
@@ -145,17 +138,21 @@ def add_to_source(text: str, wanted: dict[int, set[str]]) -> tuple[str, int, lis
         if number > len(lines):
             skipped.append((number, "no such line"))
             continue
-        reason = scan.blocked.get(number)
-        if reason is not None:
-            skipped.append((number, reason))
-            continue
         raw = lines[number - 1]
         body = raw.rstrip("\r\n")
-        new = with_noqa(body, codes, scan.comment_at.get(number, len(body)))
+        if number not in columns:
+            reason = (
+                "the line ends with a backslash continuation"
+                if body.endswith("\\")
+                else "the line ends inside a multi-line string"
+            )
+            skipped.append((number, reason))
+            continue
+        new = noqa_line(body, codes, columns[number])
         if new == body:
             continue
-        if not all(is_suppressed(code, new) for code in codes):  # a noqa text in a string
-            skipped.append((number, "an earlier '# noqa' in a string hides the comment"))
+        if not all(is_suppressed(code, new) for code in codes):  # pragma: no cover - a guard
+            skipped.append((number, "the comment would not suppress the finding"))
             continue
         lines[number - 1] = new + raw[len(body) :]
         added += 1
@@ -163,34 +160,6 @@ def add_to_source(text: str, wanted: dict[int, set[str]]) -> tuple[str, int, lis
     if added and _parses(text) and not _parses(new_text):  # pragma: no cover - a bug guard
         return text, 0, [(line, "the comment would break the code") for line in sorted(wanted)]
     return new_text, added, skipped
-
-
-def _scan(text: str) -> _Scan | None:
-    """Where comments start, and which lines cannot end with one."""
-    comment_at: dict[int, int] = {}
-    blocked: dict[int, str] = {}
-    open_strings: list[int] = []  # start lines of f-strings (3.12+) being tokenized
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text, newline="").readline))
-    except (tokenize.TokenError, SyntaxError, RecursionError, MemoryError):
-        return None
-    for token in tokens:
-        kind = tokenize.tok_name.get(token.type, "")
-        first, last = token.start[0], token.end[0]
-        if token.type == tokenize.COMMENT:
-            comment_at.setdefault(first, token.start[1])
-        elif kind.endswith("STRING_START"):
-            open_strings.append(first)
-        elif kind.endswith("STRING_END") and open_strings:
-            first = open_strings.pop()
-        if (token.type == tokenize.STRING or kind.endswith("STRING_END")) and first < last:
-            for line in range(first, last):
-                blocked[line] = "the line ends inside a multi-line string"
-    for number, raw in enumerate(notebook.split_lines(text), start=1):
-        body = raw.rstrip("\r\n")
-        if body.endswith("\\") and number not in comment_at and number not in blocked:
-            blocked[number] = "the line ends with a backslash continuation"
-    return _Scan(comment_at, blocked)
 
 
 def _parses(text: str) -> bool:

@@ -5,11 +5,16 @@
 codes listed, where a listed code may also be a prefix (``# noqa: XEN1``). Codes of other
 tools may share the list (``# noqa: E501, XEN101``). A ``# noqa:`` whose list cannot be
 read counts as a bare ``# noqa``, as in flake8.
+
+:func:`add_noqa` and :func:`comment_columns` write such comments (the editor's "disable for
+this line" quick fix; ``--add-noqa``).
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Iterable
 
 _NOQA = re.compile(
@@ -17,6 +22,8 @@ _NOQA = re.compile(
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+# Lines as Python counts them: CR LF, CR or LF ends a line (a form feed does not).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 def noqa_codes(line: str) -> frozenset[str] | None:
@@ -50,36 +57,77 @@ def is_suppressed(code: str, line: str) -> bool:
     return False
 
 
-def with_noqa(line: str, codes: Iterable[str], comment_at: int | None = None) -> str:
-    """``line`` (without its line break) with a ``# noqa`` that also covers ``codes``.
+def add_noqa(line: str, codes: Iterable[str], comment: int | None) -> str:
+    """``line`` (without its line break) with ``codes`` added to its ``# noqa`` comment.
 
-    A ``# noqa: E501`` already on the line keeps its codes and gets the new ones after
-    them (``# noqa: E501, XEN102``), and whatever follows the list stays. A line without
-    one gets ``  # noqa: XEN102`` at its end (after a comment it already has, as ruff
-    does). Codes the line already covers are not added again, so the result is ``line``
-    itself when it already suppresses them all.
-
-    ``comment_at`` is the column where the line's comment starts (``len(line)`` for a line
-    without one), when the caller knows it from :mod:`tokenize`: a ``# noqa`` is then only
-    looked for there, never inside a string. Without it the whole line is searched, as
-    :func:`is_suppressed` does. The
-    caller must not use this on a line that ends inside a multi-line string or with a
-    backslash continuation: no comment can go there.
+    The codes are appended to an existing ``# noqa: ...`` list (keeping the codes, their
+    separator and any text after them), or a ``  # noqa: CODES`` comment is added at the end
+    of the line (after a comment it already has, as ruff does). The line comes back unchanged
+    when it suppresses the codes already (a bare ``# noqa`` covers all). ``comment`` is the
+    column where the line's comment starts (None: it has none), as :func:`comment_columns`
+    finds it: a ``# noqa`` is only looked for from there, never inside a string. The caller
+    must not use this on a line that ends inside a multi-line string or with a backslash
+    continuation (:func:`comment_columns` leaves those lines out): no comment can go there.
     """
-    wanted = sorted({code.upper() for code in codes})
-    start = 0 if comment_at is None else comment_at
-    match = _NOQA.search(line, start) if "noqa" in line[start:].lower() else None
-    if match is None:
+    wanted = list(dict.fromkeys(code.upper() for code in codes))
+    start = len(line) if comment is None else comment
+    match = _NOQA.search(line, start)
+    if match is None or match.group("codes") is None:
         missing = [code for code in wanted if not is_suppressed(code, line)]
         if not missing:
             return line
-        return f"{line.rstrip()}  # noqa: {', '.join(missing)}"
-    listed = match.group("codes")
-    if not listed:
-        return line  # a bare noqa covers every code
-    present = [code.upper() for code in _CODE.findall(listed)]
-    missing = [code for code in wanted if not any(code.startswith(p) for p in present)]
+        code = line.rstrip(" \t")
+        return f"{code}{'  ' if code else ''}# noqa: {', '.join(missing)}"
+    listed = [c.upper() for c in _CODE.findall(match.group("codes"))]
+    missing = [code for code in wanted if not any(code.startswith(c) for c in listed)]
     if not missing:
         return line
-    merged = ", ".join(dict.fromkeys([*present, *missing]))
-    return line[: match.start("codes")] + merged + line[match.end("codes") :]
+    separator = _separator(match.group("codes"))
+    end = match.end("codes")
+    return line[:end] + separator + separator.join(missing) + line[end:]
+
+
+def _separator(codes: str) -> str:
+    """The separator the list already uses between codes (", " when it has one code)."""
+    found = re.search(r"[A-Z][0-9]+([,\s]+)[A-Z]", codes, re.IGNORECASE)
+    return found.group(1) if found else ", "
+
+
+def comment_columns(source: str) -> dict[int, int | None] | None:
+    """Where a comment can be added to the lines of Python ``source``.
+
+    ``{line: column}`` for each 1-based line whose end is outside any string and not
+    continued with a backslash, with the 0-based column of its comment (None when it has
+    none). Lines inside a multi-line string (or f-string) are left out. None when
+    ``source`` cannot be tokenized.
+    """
+    lines = _LINE.findall(source)
+    open_strings: list[int] = []  # start rows of f-strings being tokenized (3.12+)
+    inside: set[int] = set()
+    comments: dict[int, int] = {}
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    try:
+        readline = io.StringIO(source, newline="").readline
+        for token in tokenize.generate_tokens(readline):
+            kind, (row, column), (end_row, _) = token.type, token.start, token.end
+            if kind == tokenize.COMMENT:
+                comments.setdefault(row, column)
+            elif kind == tokenize.STRING and end_row > row:
+                inside.update(range(row, end_row))
+            elif kind == fstring_start:
+                open_strings.append(row)
+            elif kind == fstring_end and open_strings:
+                inside.update(range(open_strings.pop(), end_row))
+    except (tokenize.TokenError, SyntaxError, RecursionError):
+        return None
+    out: dict[int, int | None] = {}
+    for number, text in enumerate(lines, start=1):
+        if number in inside:
+            continue
+        if number not in comments and text.rstrip("\r\n").endswith("\\"):
+            continue  # a backslash continuation: nothing may follow it
+        out[number] = comments.get(number)
+    if not lines or lines[-1].endswith(("\n", "\r")):
+        out.setdefault(len(lines) + 1, None)  # the empty last line
+    return out

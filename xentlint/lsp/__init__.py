@@ -16,11 +16,14 @@ class LspUnavailable(Exception):
 
 
 def serve() -> None:
-    """Run the language server on stdin/stdout until the client says ``exit``."""
+    """Run the language server on stdin/stdout until the client says ``exit`` (or closes
+    stdin); then end the process with 1 unless ``shutdown`` came first, as LSP says."""
     try:
         from xentlint.lsp.server import run_stdio
     except ImportError as exc:
         if (exc.name or "").split(".")[0] in _LSP_PACKAGES:
             raise LspUnavailable(PYGLS_MISSING) from exc
         raise
-    run_stdio()
+    status = run_stdio()
+    if status:
+        raise SystemExit(status)

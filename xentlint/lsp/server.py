@@ -4,7 +4,9 @@ Linting runs on one worker thread so that the event loop keeps reading messages.
 on a document (open, change, save, close) bumps that document's generation; a lint publishes
 only if no event came after the snapshot it linted, so the latest version always wins and a
 closed document is never re-populated. Handlers catch and log their errors: a broken
-document or a bug in a rule must not stop the server.
+document or a bug in a rule must not stop the server. Messages are read by
+:mod:`xentlint.lsp.transport` instead of pygls' own loop (framing that recovers, an answer to
+every request, the LSP lifecycle and exit status).
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from xentlint import __version__
-from xentlint.lsp import worker
+from xentlint.lsp import transport, worker
 from xentlint.lsp.notebook import Cell
 
 logger = logging.getLogger("xentlint.lsp")
@@ -59,6 +63,28 @@ class XentlintServer(LanguageServer):
         self._published: dict[str, set[str]] = {}  # key -> URIs holding diagnostics
         self._shown_problems: set[str] = set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xentlint-lint")
+        #: How the process should end, set when :meth:`start_io` returns (LSP: 0 when
+        #: ``exit`` came after ``shutdown``, else 1).
+        self.exit_status = transport.EXIT_WITHOUT_SHUTDOWN
+
+    # ------------------------------------------------------------------ transport
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve on stdin/stdout until ``exit`` or the end of the input.
+
+        pygls' own loop is replaced by :func:`xentlint.lsp.transport.serve` (robust framing,
+        every request answered, the LSP lifecycle and exit status); the rest is pygls'.
+        """
+        writer = StdoutWriter(stdout or sys.stdout.buffer)
+        self.protocol.set_writer(writer)
+        dispatcher = transport.Dispatcher(self.protocol, writer.write)
+        try:
+            self.exit_status = asyncio.run(transport.serve(stdin or sys.stdin.buffer, dispatcher))
+        except BrokenPipeError:
+            logger.warning("the client closed the connection")
+            self.exit_status = transport.EXIT_WITHOUT_SHUTDOWN
+        finally:
+            self.shutdown()
 
     # ------------------------------------------------------------------ scheduling
 
@@ -179,10 +205,18 @@ class XentlintServer(LanguageServer):
             return notebook.uri
         return None
 
-    def shutdown(self) -> None:
+    def stop_linting(self) -> None:
+        """Lint nothing more: pending lints are cancelled, running ones publish nothing."""
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        for key in self._generation:
+            self._generation[key] += 1
+        self._documents.clear()
+        self._notebooks.clear()
+
+    def shutdown(self) -> None:
+        self.stop_linting()
         self._executor.shutdown(wait=False, cancel_futures=True)
         super().shutdown()
 
@@ -202,6 +236,10 @@ def is_python_document(document: types.TextDocumentItem) -> bool:
 def create_server(debounce: float = DEBOUNCE_SECONDS) -> XentlintServer:
     """A server with every feature registered (not started)."""
     server = XentlintServer(debounce)
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: XentlintServer, _params: None) -> None:
+        ls.stop_linting()  # the client is about to exit: send no more diagnostics
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: XentlintServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -250,13 +288,22 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> XentlintServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, worker.FIX_ALL_KIND]
+        ),
     )
     async def code_action(
         ls: XentlintServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
         only = params.context.only
-        if only and not any(kind in ("", types.CodeActionKind.QuickFix) for kind in only):
+        if only is None and params.context.trigger_kind == types.CodeActionTriggerKind.Automatic:
+            # The editor asks on its own (the cursor moved, for a light bulb), and editors
+            # show no source actions there: do not compute the fix-all for it.
+            only = [types.CodeActionKind.QuickFix]
+        if not any(
+            worker.kind_requested(kind, only)
+            for kind in (types.CodeActionKind.QuickFix, worker.FIX_ALL_KIND)
+        ):
             return None
         uri = params.text_document.uri
         key = uri if uri in ls._documents else ls.notebook_of(uri)
@@ -268,7 +315,9 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> XentlintServer:
         loop = asyncio.get_running_loop()
 
         def compute() -> list[types.CodeAction]:
-            return worker.code_actions(snapshot, uri, params.range, units, versioned=versioned)
+            return worker.code_actions(
+                snapshot, uri, params.range, units, versioned=versioned, only=only
+            )
 
         try:
             return await loop.run_in_executor(ls._executor, compute)
@@ -285,8 +334,23 @@ def _supports_document_changes(capabilities: types.ClientCapabilities) -> bool:
     return bool(edit is not None and edit.document_changes)
 
 
-def run_stdio() -> None:
-    """Serve on stdin/stdout (logs go to stderr, which editors show in their output panel)."""
-    level = logging.DEBUG if os.environ.get("XENTLINT_DEBUG") else logging.WARNING
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(name)s: %(message)s")
-    create_server().start_io()
+def run_stdio() -> int:
+    """Serve on stdin/stdout (logs go to stderr, which editors show in their output panel);
+    returns the exit status."""
+    debug = bool(os.environ.get("XENTLINT_DEBUG"))
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(name)s: %(message)s",
+    )
+    if not debug:
+        # pygls logs a full traceback for each message its types reject (a negative
+        # position...); the transport answers those and logs one line instead.
+        logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_rejected_message)
+    server = create_server()
+    server.start_io()
+    return server.exit_status
+
+
+def _not_a_rejected_message(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Unable to deserialize message")

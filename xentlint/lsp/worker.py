@@ -25,11 +25,18 @@ from xentlint.lsp.convert import (
     split_lines,
 )
 from xentlint.lsp.notebook import Cell, cell_sources, dedent_shift, notebook_json
+from xentlint.noqa import add_noqa, comment_columns, is_suppressed
+from xentlint.sources import UnreadableSource, program_from_text
 
 logger = logging.getLogger("xentlint.lsp")
 
 FIX_PREFIX = "Fix: "
 UNSAFE_FIX_PREFIX = "Unsafe fix: "
+NOQA_TITLE = "Disable {code} for this line"
+#: The code action kind of "apply every safe fix" (as ruff's ``source.fixAll.ruff``): editors
+#: run it on save when asked for ``source.fixAll``.
+FIX_ALL_KIND = "source.fixAll.xentlint"
+FIX_ALL_TITLE = "xentlint: Apply all safe fixes"
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,18 @@ def _cell_of(cells: Sequence[Cell], diagnostic: Diagnostic) -> Cell | None:
 # --------------------------------------------------------------------------- fixes
 
 
+def kind_requested(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether a code action of ``kind`` is asked for: kinds are hierarchical, so asking
+    for ``source`` or ``source.fixAll`` includes ``source.fixAll.xentlint``; no ``only``
+    asks for every kind."""
+    if only is None:
+        return True
+    return any(
+        isinstance(asked, str) and (not asked or kind == asked or kind.startswith(asked + "."))
+        for asked in only
+    )
+
+
 def code_actions(
     snapshot: Snapshot,
     uri: str,
@@ -159,18 +178,50 @@ def code_actions(
     units: UnitCounter,
     *,
     versioned: bool = False,
+    only: Sequence[str] | None = None,
 ) -> list[types.CodeAction]:
-    """The fixes xentlint offers for findings in ``wanted`` of document ``uri`` (a cell's
-    URI for notebooks), safe ones first; [] when ``xentlint.fix`` is unavailable."""
-    try:
-        from xentlint.fix import code_actions as find_fixes
-    except ImportError as exc:
-        logger.info("no code actions: xentlint.fix is not available (%s)", exc)
+    """The code actions for ``wanted`` of document ``uri`` (a cell's URI for notebooks).
+
+    Quick fixes for the findings in the range: their fixes (safe ones first; only the first
+    safe fix of a finding is preferred) and a ``# noqa`` comment for each finding; then
+    :data:`FIX_ALL_KIND`, every safe fix of the document at once (of the whole notebook for
+    a cell). ``only`` filters by kind, as the client asks.
+    """
+    quick = kind_requested(types.CodeActionKind.QuickFix, only)
+    fix_all = kind_requested(FIX_ALL_KIND, only)
+    if not quick and not fix_all:
         return []
     config, _ = settings(snapshot)
     if config is None:
         return []
     source = notebook_json(snapshot.cells) if snapshot.is_notebook else snapshot.text or ""
+    actions: list[types.CodeAction] = []
+    found = _findings_in(snapshot, source, config, uri, wanted, units) if quick else []
+    if found:  # (no finding in the range, as when the cursor moves: no analysis of fixes)
+        actions += _fix_actions(snapshot, source, config, uri, wanted, units, versioned)
+        actions += _noqa_actions(snapshot, source, config, found, units, versioned)
+    if fix_all:
+        action = _fix_all_action(snapshot, source, config, units, versioned)
+        if action is not None:
+            actions.append(action)
+    return actions
+
+
+def _fix_actions(
+    snapshot: Snapshot,
+    source: str,
+    config: Config,
+    uri: str,
+    wanted: types.Range,
+    units: UnitCounter,
+    versioned: bool,
+) -> list[types.CodeAction]:
+    """The fixes xentlint offers for the findings in ``wanted``; [] without ``xentlint.fix``."""
+    try:
+        from xentlint.fix import code_actions as find_fixes
+    except ImportError as exc:
+        logger.info("no fixes: xentlint.fix is not available (%s)", exc)
+        return []
     try:
         fixes = find_fixes(source, path=snapshot.display_path(), config=config)
     except Exception:
@@ -178,6 +229,7 @@ def code_actions(
         return []
     safe: list[types.CodeAction] = []
     unsafe: list[types.CodeAction] = []
+    preferred: set[tuple[str, int, int, int | None]] = set()
     for fix in fixes:
         target, diagnostic = _convert(snapshot, fix.diagnostic, units)
         if target != uri or not overlaps(diagnostic.range, wanted):
@@ -185,15 +237,160 @@ def code_actions(
         edits = _edits(snapshot, fix.new_text, units)
         if not edits:
             continue
+        key = _key(fix.diagnostic)
+        prefer = fix.safe and key not in preferred
+        if prefer:
+            preferred.add(key)
         action = types.CodeAction(
             title=(FIX_PREFIX if fix.safe else UNSAFE_FIX_PREFIX) + fix.title,
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             edit=_workspace_edit(snapshot, edits, versioned),
-            is_preferred=True if fix.safe else None,
+            is_preferred=True if prefer else None,
         )
         (safe if fix.safe else unsafe).append(action)
     return safe + unsafe
+
+
+def _key(diagnostic: Diagnostic) -> tuple[str, int, int, int | None]:
+    return (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.cell)
+
+
+def _findings_in(
+    snapshot: Snapshot,
+    source: str,
+    config: Config,
+    uri: str,
+    wanted: types.Range,
+    units: UnitCounter,
+) -> list[tuple[Diagnostic, types.Diagnostic]]:
+    """The findings of document ``uri`` whose range overlaps ``wanted``, with their LSP form."""
+    try:
+        found = lint_source(source, snapshot.display_path(), config=config)
+    except Exception:
+        logger.exception("linting %s failed", snapshot.key)
+        return []
+    out = []
+    for diagnostic in found:
+        target, converted = _convert(snapshot, diagnostic, units)
+        if target == uri and overlaps(converted.range, wanted):
+            out.append((diagnostic, converted))
+    return out
+
+
+def _noqa_actions(
+    snapshot: Snapshot,
+    source: str,
+    config: Config,
+    found: list[tuple[Diagnostic, types.Diagnostic]],
+    units: UnitCounter,
+    versioned: bool,
+) -> list[types.CodeAction]:
+    """A ``# noqa: XENnnn`` quick fix for each finding whose line can take one (not a line
+    inside a string or ending in a backslash, nor an IPython magic)."""
+    try:
+        program = program_from_text(source, snapshot.display_path(), max_bytes=config.max_file_size)
+    except UnreadableSource:
+        return []  # XEN902 only: a comment cannot silence it
+    columns = comment_columns(program.text)
+    if columns is None:
+        return []  # e.g. a syntax error: nothing to add a comment to safely
+    program_lines = {where: number for number, where in enumerate(program.cells or (), 1)}
+    actions: list[types.CodeAction] = []
+    done: set[tuple[str, int, int | None]] = set()
+    for diagnostic, converted in found:
+        if (diagnostic.code, diagnostic.line, diagnostic.cell) in done:
+            continue  # one comment per code and line
+        done.add((diagnostic.code, diagnostic.line, diagnostic.cell))
+        if snapshot.is_notebook:
+            cell = _cell_of(snapshot.cells, diagnostic)
+            number = program_lines.get((diagnostic.cell or 0, diagnostic.line))
+            if cell is None or number is None:
+                continue
+            target = cell.uri
+            text, shift = cell.text, dedent_shift(cell.text).get(diagnostic.line, 0)
+        else:
+            target, text, shift, number = snapshot.key, snapshot.text or "", 0, diagnostic.line
+        edit = _noqa_edit(text, diagnostic, program.line_text(number), columns, number, shift)
+        if edit is None:
+            continue
+        edit_range, new_text = edit
+        text_edit = types.TextEdit(range=_lsp_range(edit_range, text, units), new_text=new_text)
+        actions.append(
+            types.CodeAction(
+                title=NOQA_TITLE.format(code=diagnostic.code),
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[converted],
+                edit=_workspace_edit(snapshot, {target: text_edit}, versioned),
+            )
+        )
+    return actions
+
+
+def _noqa_edit(
+    text: str,
+    diagnostic: Diagnostic,
+    program_line: str,
+    columns: dict[int, int | None],
+    number: int,
+    shift: int,
+) -> tuple[tuple[int, int, int], str] | None:
+    """``((line, start, end), new)``: the code points of the document's 0-based ``line`` to
+    replace to add the finding's code to its ``# noqa``; None when that is not safe."""
+    if number not in columns:
+        return None
+    lines = split_lines(text)
+    index = diagnostic.line - 1
+    if not 0 <= index < len(lines) or lines[index][shift:] != program_line:
+        return None  # a line IPython rewrites (a magic): a comment would not be seen
+    old = lines[index]
+    comment = columns[number]
+    new = add_noqa(old, [diagnostic.code], comment + shift if comment is not None else None)
+    if new == old or not is_suppressed(diagnostic.code, new):
+        return None
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - start and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return (index, start, len(old) - tail), new[start : len(new) - tail]
+
+
+def _lsp_range(where: tuple[int, int, int], text: str, units: UnitCounter) -> types.Range:
+    line, start, end = where
+    content = split_lines(text)[line]
+    return types.Range(
+        start=types.Position(line, units(content[:start])),
+        end=types.Position(line, units(content[:end])),
+    )
+
+
+def _fix_all_action(
+    snapshot: Snapshot, source: str, config: Config, units: UnitCounter, versioned: bool
+) -> types.CodeAction | None:
+    """Every safe fix of the document at once, as ``xentlint check --fix`` would apply them;
+    None when there is nothing to fix."""
+    try:
+        from xentlint.fix import fix_source
+    except ImportError as exc:
+        logger.info("no fix-all: xentlint.fix is not available (%s)", exc)
+        return None
+    try:
+        result = fix_source(source, path=snapshot.display_path(), config=config)
+    except Exception:
+        logger.exception("fixing %s failed", snapshot.key)
+        return None
+    if not result.changed:
+        return None
+    edits = _edits(snapshot, result.text, units)
+    if not edits:
+        return None
+    return types.CodeAction(
+        title=FIX_ALL_TITLE,
+        kind=FIX_ALL_KIND,
+        edit=_workspace_edit(snapshot, edits, versioned),
+    )
 
 
 def _edits(snapshot: Snapshot, new_text: str, units: UnitCounter) -> dict[str, types.TextEdit]:
