@@ -86,7 +86,7 @@ class MetricSpec:
     """A metric that thresholds at 0.5 unless told otherwise (accuracy-like)."""
 
     spelling: str
-    threshold: float | None  # None: the default 0.5
+    threshold: float | None  # where it thresholds (0.5 by default); None: unknown
     anchor: Any = None
 
 

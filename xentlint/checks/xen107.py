@@ -16,7 +16,7 @@ def check(facts: Facts) -> Iterator[Finding]:
         if b.head.units != 1 or b.head.activation is not Act.LINEAR:
             continue
         for metric in b.metrics:
-            if metric.anchor is None or metric.threshold not in (None, 0.5):
+            if metric.anchor is None or metric.threshold != 0.5:
                 continue
             yield Finding(
                 CODE,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from xentlint.runtime import vocab as V
+from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.config_reader import classify
 from xentlint.runtime.graph import Graph, Op, Ref
 
@@ -22,7 +22,7 @@ _LIBRARY_FUNCTION_PACKAGES = ("keras", "tensorflow", "tf_keras", "jax", "torch")
 def _keras_base(cls: type) -> tuple[str, str, bool]:
     """(class name, module, is-a-subclass) of the nearest Keras class in ``cls``'s MRO."""
     for base in cls.__mro__:
-        if V.is_library_module(base.__module__):
+        if is_library_module(base.__module__):
             return base.__name__, base.__module__, base is not cls
     return cls.__name__, cls.__module__, True
 
@@ -165,6 +165,5 @@ def _is_model(layer: Any) -> bool:
 
 def _is_sequential(model: Any) -> bool:
     return any(
-        c.__name__ == "Sequential" and V.is_library_module(c.__module__)
-        for c in type(model).__mro__
+        c.__name__ == "Sequential" and is_library_module(c.__module__) for c in type(model).__mro__
     )
