@@ -16,7 +16,7 @@ from typing import NoReturn
 import click
 
 from xentlint import __version__
-from xentlint.catalog import RULES
+from xentlint.catalog import RULES, rule_page
 from xentlint.cli_options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report_options
 from xentlint.output import FORMATTERS, OutputOptions, rules_json, rules_table, use_color
 
@@ -148,18 +148,6 @@ def check(
     if report.diagnostics and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
-
-
-def rule_page(code: str) -> str | None:
-    """The text of ``code``'s page: the copy inside the package, else the repository's."""
-    import xentlint
-
-    package = Path(xentlint.__file__).parent
-    for folder in (package / "_rules", package.parent / "rules"):
-        page = folder / f"{code}.md"
-        if page.is_file():
-            return page.read_text(encoding="utf-8")
-    return None
 
 
 @cli.command(context_settings=_CONTEXT)

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import loss_name
-from xentlint.facts import PROBABILITY_ACTS, Act, Facts, Finding
+from xentlint.checks.common import WRAPPERS, binding_of, loss_name, remove_head_activation
+from xentlint.facts import PROBABILITY_ACTS, Act, ActivationSite, Facts, Finding
+from xentlint.intents import ActivationIntent, FixScope, Intent, Unfixable
+from xentlint.rule import Rule
 
-CODE = "XEN101"
+RULE = Rule(
+    code="XEN101",
+    name="double-activation",
+    severity="E",
+    summary=(
+        "softmax/sigmoid is applied twice: the loss or op applies it again to outputs "
+        "that already went through it"
+    ),
+    fix="remove the final activation and keep from_logits=True (or drop from_logits)",
+    fix_safety="unsafe",
+)
+CODE = RULE.code
 FIX = "Remove the final activation (predict then returns logits)"
 
 
@@ -53,3 +66,31 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Remove the repeated activation",
             fact=site,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    fact = finding.fact
+    if isinstance(fact, ActivationSite):
+        return _repeated_activation(fact, scope)
+    binding = binding_of(finding)
+    act = binding.head.activation.value
+    intent = remove_head_activation(binding, scope, lambda b: b.loss.from_logits is True)
+    title = (
+        f"Remove the final {act}: `predict` now returns logits; for probabilities use "
+        f"keras.Sequential([model, {WRAPPERS[act]}])"
+    )
+    return title, [intent]
+
+
+def _repeated_activation(site: ActivationSite, scope: FixScope) -> tuple[str, list[Intent]]:
+    """softmax of softmax: drop the later one if it can go, else the earlier one."""
+    title = f"Remove the repeated {site.applied.value}"
+    later = ActivationIntent(site.anchor, "remove")
+    if scope.can_render([later]):
+        return title, [later]
+    if site.input_anchor is None:
+        raise Unfixable("the earlier activation has no location")
+    for other in scope.head_users(site.input_anchor):
+        if other.loss.from_logits is not True:
+            raise Unfixable("the earlier activation feeds a loss that needs it")
+    return title, [ActivationIntent(site.input_anchor, "remove")]

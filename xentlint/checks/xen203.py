@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_categorical
+from xentlint.checks.common import is_categorical
 from xentlint.facts import Facts, Finding
+from xentlint.rule import Rule
 
-CODE = "XEN203"
+RULE = Rule(
+    code="XEN203",
+    name="label-range-mismatch",
+    severity="E",
+    summary="the labels' class count differs from the output units",
+    fix="make the number of output units equal the number of classes",
+    fix_safety="none",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:

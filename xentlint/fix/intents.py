@@ -1,68 +1,31 @@
-"""What a fix wants done to one anchor, and how that becomes edits of the module.
+"""Rendering intents (:mod:`xentlint.intents`) into :class:`Edits` of a LibCST module.
 
-A rule's fix is expressed as *intents* on the anchors of its finding: "this loss becomes
-binary crossentropy", "this loss gets from_logits=True", "this activation goes", "this
-metric thresholds at 0.0". Intents on the same anchor from different fixes merge (XEN201's
-"categorical" and XEN102's "from_logits=True" on one string become one class call), or
-conflict (two different families), before they are rendered into :class:`Edits`.
+The intents themselves, and their merging, live in the vocabulary layer so that the rule
+modules' planners can build them without LibCST; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 import libcst as cst
 
-from xentlint.facts import Act, LossFamily, LossSpec
+from xentlint.facts import Act, LossFamily
 from xentlint.fix import layout
-from xentlint.fix.edits import Context, Edits, Unfixable
+from xentlint.fix.edits import Context, Edits
+from xentlint.intents import (
+    ActivationIntent,
+    Intent,
+    LossIntent,
+    MetricIntent,
+    Unfixable,
+    merge,
+)
 from xentlint.knowledge import activations as A
 from xentlint.knowledge.layers import LAYERS, Role
 from xentlint.knowledge.losses import BY_FAMILY, LOSS_FUNCTIONS, NN_OP_KEYWORDS
 
-# --------------------------------------------------------------------------- intents
-
-
-@dataclass(frozen=True)
-class LossIntent:
-    anchor: Any
-    spec: LossSpec
-    family: LossFamily | None = None  # the loss to switch to
-    from_logits: bool = False  # set from_logits=True
-    like: Any = None  # a nearby Keras call (the output layer), for spelling new names
-
-
-@dataclass(frozen=True)
-class ActivationIntent:
-    anchor: Any
-    action: str  # "remove" | "sigmoid" | "softmax"
-
-
-@dataclass(frozen=True)
-class MetricIntent:
-    anchor: Any
-    spelling: str  # "accuracy", "acc", "binary_accuracy", "BinaryAccuracy"
-    like: Any = None
-
-
-Intent = LossIntent | ActivationIntent | MetricIntent
-
-
-def merge(a: Intent, b: Intent) -> Intent | None:
-    """One intent doing both, or None when they contradict each other."""
-    if isinstance(a, LossIntent) and isinstance(b, LossIntent):
-        if a.family is not None and b.family is not None and a.family is not b.family:
-            return None
-        return replace(
-            a,
-            family=a.family or b.family,
-            from_logits=a.from_logits or b.from_logits,
-            like=a.like or b.like,
-        )
-    if type(a) is type(b) and a == b:
-        return a
-    return None
+__all__ = ["ActivationIntent", "Intent", "LossIntent", "MetricIntent", "merge", "render"]
 
 
 def render(intents: list[Intent], ctx: Context) -> Edits:

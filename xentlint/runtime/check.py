@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentlint.catalog import RULES
-from xentlint.checks import run_checks
+from xentlint.checks.registry import run_checks
 from xentlint.diagnostics import Diagnostic
 from xentlint.facts import Act, ActivationSite, Binding, Facts, Finding, Head
 from xentlint.runtime import anchors, compiled, probe

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from xentlint.checks import run_checks
+from xentlint.checks.registry import run_checks
 from xentlint.diagnostics import RawFinding
 from xentlint.facts import Facts, Finding
 from xentlint.guard import pathological
