@@ -39,8 +39,8 @@ from urllib.parse import quote
 from xentlint import __version__
 from xentlint.catalog import RULES, Rule, rule_page
 from xentlint.diagnostics import Diagnostic
+from xentlint.formats import OutputOptions, formatter
 from xentlint.nbmap import NotebookMap, map_file
-from xentlint.output import OutputOptions, formatter
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -9,37 +9,15 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TextIO
 
 from xentlint.catalog import RULES
 from xentlint.diagnostics import Diagnostic
+from xentlint.formats import FORMATTERS, Formatter, OutputOptions, formatter  # noqa: F401
 
 SEVERITY_WORDS = {"E": "error", "W": "warning", "S": "suggestion"}
 _SEVERITY_COLORS = {"E": "red", "W": "yellow", "S": "cyan"}
-
-
-@dataclass(frozen=True)
-class OutputOptions:
-    files: int = 0  # how many files were checked
-    statistics: bool = False
-    quiet: bool = False
-    color: bool = False
-
-
-Formatter = Callable[[Sequence[Diagnostic], OutputOptions, TextIO], None]
-FORMATTERS: dict[str, Formatter] = {}
-
-
-def formatter(name: str) -> Callable[[Formatter], Formatter]:
-    """Register a formatter under ``name``."""
-
-    def register(function: Formatter) -> Formatter:
-        FORMATTERS[name] = function
-        return function
-
-    return register
 
 
 def use_color(stream: TextIO) -> bool:
