@@ -40,8 +40,11 @@ def test_every_catalog_code_has_a_page_and_every_page_a_code() -> None:
     assert pages == set(RULES)
 
 
-def test_every_static_rule_has_a_check_and_every_check_a_rule() -> None:
-    assert set(CHECKS) == set(STATIC_CODES)
+def test_every_rule_but_the_front_end_ones_is_a_check_over_facts() -> None:
+    # XEN9xx are reported by the front ends (the file could not be read or parsed);
+    # everything else, XEN401 of the runtime probe included, is a check over facts.
+    assert set(CHECKS) == {code for code in RULES if not code.startswith("XEN9")}
+    assert set(STATIC_CODES) <= set(CHECKS)
 
 
 def test_codes_used_in_the_package_are_in_the_catalog() -> None:

@@ -1,7 +1,15 @@
-"""XEN401 output-activation-mismatch: the probe contradicts the configuration."""
+"""XEN401 output-activation-mismatch: the probe contradicts the configuration.
+
+Runtime only: the facts are :class:`~xentlint.facts.ProbeObservation` objects, which only
+``xentlint model --probe`` (or ``check_model(probe=True)``) produces.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from xentlint.facts import Act, Facts, Finding
+from xentlint.knowledge.activations import contradicts
 from xentlint.rule import Rule
 
 RULE = Rule(
@@ -15,3 +23,29 @@ RULE = Rule(
     fix="",
     fix_safety="none",
 )
+
+_ACT_WORDS = {
+    Act.LINEAR: "linear (no activation)",
+    Act.SOFTMAX: "a softmax",
+    Act.SIGMOID: "a sigmoid",
+    Act.LOG_SOFTMAX: "a log_softmax",
+}
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    for seen in facts.observations:
+        if not contradicts(seen.configured, seen.observed):
+            continue
+        configured = _ACT_WORDS.get(seen.configured, seen.configured.value)
+        if seen.configured is Act.LINEAR:
+            meaning = "the layer applies an activation that its configuration does not show"
+        else:
+            meaning = "the layer does not apply the activation its configuration names"
+        yield Finding(
+            RULE.code,
+            f"the configuration says this output ends in {configured}, but on a random batch "
+            f"of {seen.batch} inputs {seen.evidence}: {meaning} (a custom call()?). The other "
+            f"checks use the observed activation ({seen.observed.value}).",
+            seen.anchor,
+            fact=seen,
+        )

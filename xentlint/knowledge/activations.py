@@ -83,3 +83,16 @@ TF_OP_LAMBDA_FUNCTIONS = {
     "nn.log_softmax": Act.LOG_SOFTMAX,
     "math.log_softmax": Act.LOG_SOFTMAX,
 }
+
+
+def contradicts(configured: Act, observed: Act) -> bool:
+    """Whether an observed activation contradicts a configured (known) one."""
+    if configured is Act.LINEAR:
+        return observed in (Act.SOFTMAX, Act.SIGMOID, Act.LOG_SOFTMAX)
+    if configured is Act.SOFTMAX:
+        return observed is not Act.SOFTMAX
+    if configured is Act.SIGMOID:
+        return observed in (Act.LINEAR, Act.LOG_SOFTMAX)
+    if configured is Act.LOG_SOFTMAX:
+        return observed is not Act.LOG_SOFTMAX
+    return False
