@@ -64,7 +64,7 @@ class ConfigReader:
 
     def model(self, entry: dict[str, Any], prefix: str) -> Graph | None:
         """A nested or top-level model entry; None when it is not a model."""
-        kind = entry.get("class_name")
+        kind = _text(entry.get("class_name"))
         cfg = entry.get("config")
         if kind == "Sequential" or (kind in MODEL_CLASSES and isinstance(cfg, list)):
             return self.sequential(cfg, prefix)
@@ -116,10 +116,10 @@ class ConfigReader:
 
     def functional(self, cfg: dict[str, Any], prefix: str) -> Graph:
         graph = Graph(str(cfg.get("name", "model")))
-        for entry in cfg.get("layers") or []:
+        for entry in _list(cfg.get("layers")):
             if not isinstance(entry, dict):
                 continue
-            name = entry.get("name") or (entry.get("config") or {}).get("name")
+            name = entry.get("name") or _dict(entry.get("config")).get("name")
             if not isinstance(name, str):
                 continue
             op = self.layer(entry, prefix, key=name)
@@ -255,6 +255,20 @@ def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[tuple[st
 
 
 # --- helpers ---------------------------------------------------------------------------------
+# A configuration is data anyone can write: every value may have any JSON type. These read
+# a value as the type it should have, or as "nothing" (unknown), never raising.
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _int(value: Any) -> int | None:
@@ -271,7 +285,7 @@ def _build_rank(cfg: dict[str, Any]) -> int | None:
 
 
 def _input_shape(entry: dict[str, Any]) -> list[Any] | None:
-    cfg = entry.get("config") or {}
+    cfg = _dict(entry.get("config"))
     shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
     return shape if isinstance(shape, list) else None
 
