@@ -305,6 +305,8 @@ def _keras_tensors(value: Any) -> Iterator[dict[str, Any]]:
 def _history_ref(history: Any) -> Ref | None:
     if isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str):
         node, index = _int(history[1]), _int(history[2])
+        if (node is not None and node < 0) or (index is not None and index < 0):
+            return None  # Keras never writes these: not a tensor reference
         return Ref(history[0], node or 0, index or 0)
     return None
 

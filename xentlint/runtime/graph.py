@@ -143,7 +143,7 @@ class Resolver:
             inner = op.graph
             if not inner.outputs:
                 return Resolved(Head(None, Act.UNKNOWN, op.kind, None, op.anchor))
-            index = ref.index if ref.index < len(inner.outputs) else 0
+            index = ref.index if 0 <= ref.index < len(inner.outputs) else 0
             return self.resolve(inner, inner.outputs[index][1])
         if op.passthrough and ref.call < len(op.calls) and op.calls[ref.call]:
             inp = self._input(graph, op, ref.call)
