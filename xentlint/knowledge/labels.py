@@ -15,9 +15,9 @@ from xentlint.knowledge.spec import Arg
 
 @dataclass(frozen=True)
 class OneHot:
-    """One-hot rows of the class ids in ``ids``, ``depth`` columns wide."""
+    """One-hot rows of the class ids in ``ids``, ``depth`` columns wide (None: not given)."""
 
-    depth: Arg
+    depth: Arg | None
     ids: tuple[str, ...] = ("y", "indices")  # keywords of the ids (first argument)
     #: without a depth, the depth is the class count of the ids (to_categorical(y))
     depth_from_ids: bool = False
@@ -117,13 +117,14 @@ LABEL_PRODUCERS: dict[str, LabelProducer] = {
     "keras.ops.convert_to_tensor": _SAME,
 }
 
-#: Classes whose instances produce labelled datasets through methods (below).
-GENERATOR_CLASSES = frozenset({"keras.preprocessing.image.ImageDataGenerator"})
-#: Methods of those instances: method name -> entry
-GENERATOR_METHODS: dict[str, LabelProducer] = {
-    "flow_from_directory": LabelModeDataset(Arg("class_mode"), "categorical"),
-    "flow_from_dataframe": LabelModeDataset(Arg("class_mode"), "categorical"),
-    "flow": LabelsArgDataset(Arg("y", 1)),
+#: Classes whose instances produce labels through methods: canonical class name ->
+#: {method name -> entry}. ``ImageDataGenerator().flow_from_directory(...)``.
+INSTANCE_METHODS: dict[str, dict[str, LabelProducer]] = {
+    "keras.preprocessing.image.ImageDataGenerator": {
+        "flow_from_directory": LabelModeDataset(Arg("class_mode"), "categorical"),
+        "flow_from_dataframe": LabelModeDataset(Arg("class_mode"), "categorical"),
+        "flow": LabelsArgDataset(Arg("y", 1)),
+    },
 }
 
 #: tf.data.Dataset methods that keep the labels' encoding.

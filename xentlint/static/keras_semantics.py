@@ -27,8 +27,7 @@ from xentlint.knowledge.labels import (
     ARRAY_METHODS,
     ARRAY_METHODS_KEEP,
     DATASET_METHODS_KEEP,
-    GENERATOR_CLASSES,
-    GENERATOR_METHODS,
+    INSTANCE_METHODS,
     LABEL_MODES,
     LABEL_PRODUCERS,
     IdsFromOneHot,
@@ -119,7 +118,7 @@ class KerasSemantics:
         producer = LABEL_PRODUCERS.get(q)
         if producer is not None:
             return self.produce_labels(producer, q, node, args)
-        if q in GENERATOR_CLASSES:
+        if q in INSTANCE_METHODS:
             return Instance(q)
         metric = THRESHOLD_METRICS.get(q)
         if metric is not None:
@@ -143,7 +142,9 @@ class KerasSemantics:
     def produce_labels(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
         """The value a label producer of the knowledge base returns (one branch per type)."""
         if isinstance(entry, OneHot):
-            depth = const_int(args.get(entry.depth.keyword, entry.depth.position))
+            depth = None
+            if entry.depth is not None:
+                depth = const_int(args.get(entry.depth.keyword, entry.depth.position))
             source = args.first(entry.ids, 0)
             if depth is None and isinstance(source, Labels) and entry.depth_from_ids:
                 depth = source.evidence.num_classes
@@ -209,8 +210,8 @@ class KerasSemantics:
 
     def value_method(self, method: DatasetMethod, node: cst.Call, args: Args) -> Value:
         target, name = method.target, method.name
-        if isinstance(target, Instance) and target.qname in GENERATOR_CLASSES:
-            entry = GENERATOR_METHODS.get(name)
+        if isinstance(target, Instance) and target.qname in INSTANCE_METHODS:
+            entry = INSTANCE_METHODS[target.qname].get(name)
             if entry is not None:
                 return self.produce_labels(entry, name, node, args)
             return UNKNOWN
