@@ -246,3 +246,23 @@ def test_static_and_saved_model_agree_with_keras(follower: str, tmp_path: Path) 
     assert static == expected
     assert saved == expected
     assert live == expected
+
+
+def test_the_prefilter_lets_every_known_loss_and_activation_through() -> None:
+    """Every finding involves a crossentropy loss or a softmax/sigmoid spelled as one of the
+    knowledge base's names; a file that mentions none of them is skipped unparsed
+    (static.analyze.is_relevant). A new spelling the prefilter misses must extend its word
+    list (CONTRIBUTING.md, "The prefilter")."""
+    from xentlint.knowledge import activations as A
+    from xentlint.knowledge.losses import LOGITS_OPS, LOSS_CLASSES, LOSS_FUNCTIONS
+    from xentlint.static.analyze import is_relevant
+
+    spellings = [*LOSS_STRINGS, *LOSS_CLASSES, *LOSS_FUNCTIONS, *LOGITS_OPS, *A.ACTIVATION_OPS]
+    spellings += [s for s, act in A.ACTIVATION_STRINGS.items() if act is not Act.LINEAR]
+    spellings += [*A.SERIALIZED_NAMES, *A.OP_CLASSES, *A.TF_OP_LAMBDA_FUNCTIONS]
+    spellings += [
+        q for q, act in A.ACTIVATION_FUNCTIONS.items() if act in A.ACTIVATION_OPS.values()
+    ]
+    spellings += ["keras.layers.Softmax"]
+    missed = [s for s in spellings if not is_relevant(f"x = {s}\n")]
+    assert not missed
