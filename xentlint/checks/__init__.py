@@ -8,3 +8,16 @@ objects; it reads facts and returns findings whose anchors the front end resolve
 message may reference ``related`` anchors as ``{0}``, ``{1}``...: the front end fills in
 their locations (``line 12``, ``layer 'dense_2'``).
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    """``xentlint.checks.CHECKS`` / ``run_checks`` as before the registry had a module."""
+    if name in ("CHECKS", "Check", "run_checks"):
+        from xentlint.checks import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

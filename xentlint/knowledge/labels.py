@@ -7,14 +7,13 @@ new label producer, add one entry of the fitting type (and a fixture).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xentlint.facts import LabelEncoding
 from xentlint.knowledge.spec import Arg
 
 
-@dataclass(frozen=True)
-class OneHot:
+class OneHot(NamedTuple):
     """One-hot rows of the class ids in ``ids``, ``depth`` columns wide (None: not given)."""
 
     depth: Arg | None
@@ -23,48 +22,42 @@ class OneHot:
     depth_from_ids: bool = False
 
 
-@dataclass(frozen=True)
-class IdsFromOneHot:
+class IdsFromOneHot(NamedTuple):
     """Class ids of one-hot rows: ``argmax(one_hot, axis=-1)``."""
 
     source: tuple[str, ...] = ("a", "input", "x")  # keywords of the rows (first argument)
 
 
-@dataclass(frozen=True)
-class SameLabels:
+class SameLabels(NamedTuple):
     """The labels it is given, converted: ``np.array(y)``, ``tf.constant(y)``..."""
 
     source: tuple[str, ...] = ("a", "value", "x")
 
 
-@dataclass(frozen=True)
-class LoadedDataset:
+class LoadedDataset(NamedTuple):
     """``(x_train, y_train), (x_test, y_test)`` with integer ids of ``classes`` classes."""
 
     name: str  # "mnist": the message says "mnist.load_data()"
     classes: int
     #: an argument that selects another label set (cifar100 label_mode) and its classes
     mode: Arg | None = None
-    modes: dict[str, int] = field(default_factory=dict)
+    modes: tuple[tuple[str, int], ...] = ()  # (value of ``mode``, its class count)
 
 
-@dataclass(frozen=True)
-class LabelModeDataset:
+class LabelModeDataset(NamedTuple):
     """A dataset whose label encoding is chosen by an argument (``label_mode="int"``)."""
 
     mode: Arg
     default: str
 
 
-@dataclass(frozen=True)
-class PairDataset:
+class PairDataset(NamedTuple):
     """A dataset of ``(x, y)`` given as one argument: ``from_tensor_slices((x, y))``."""
 
     tensors: Arg
 
 
-@dataclass(frozen=True)
-class LabelsArgDataset:
+class LabelsArgDataset(NamedTuple):
     """A dataset whose labels are one argument: ``datagen.flow(x, y)``."""
 
     labels: Arg
@@ -94,7 +87,7 @@ LABEL_PRODUCERS: dict[str, LabelProducer] = {
     "keras.datasets.fashion_mnist.load_data": LoadedDataset("fashion_mnist", 10),
     "keras.datasets.cifar10.load_data": LoadedDataset("cifar10", 10),
     "keras.datasets.cifar100.load_data": LoadedDataset(
-        "cifar100", 100, Arg("label_mode", 0), {"fine": 100, "coarse": 20}
+        "cifar100", 100, Arg("label_mode", 0), (("fine", 100), ("coarse", 20))
     ),
     "keras.datasets.reuters.load_data": LoadedDataset("reuters", 46),
     "keras.datasets.imdb.load_data": LoadedDataset("imdb", 2),

@@ -13,8 +13,8 @@ says anything about what follows it. Each entry below says why Keras' ``call`` j
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from xentlint.facts import Act
 from xentlint.knowledge.spec import Arg
@@ -33,8 +33,7 @@ class Role(str, Enum):
     WRAPPER = "wrapper"
 
 
-@dataclass(frozen=True)
-class LayerKind:
+class LayerKind(NamedTuple):
     name: str  # the class name: "Dense"
     role: Role
     #: UNITS / RECURRENT: where the unit count is given

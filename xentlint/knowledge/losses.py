@@ -9,13 +9,12 @@ Any other loss (mse, hinge, a custom function) is not a crossentropy: the checks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xentlint.facts import LossFamily
 
 
-@dataclass(frozen=True)
-class LossKind:
+class LossKind(NamedTuple):
     family: LossFamily
     class_name: str  # keras.losses.<class_name>
     function_name: str  # keras.losses.<function_name>, also keras.metrics.
@@ -121,8 +120,7 @@ SERIALIZED_CLASSES: dict[str, LossKind] = {k.class_name: k for k in _ENTRIES}
 SERIALIZED_FUNCTIONS: dict[str, LossKind] = {k.function_name: k for k in _ENTRIES}
 
 
-@dataclass(frozen=True)
-class LogitsOp:
+class LogitsOp(NamedTuple):
     """An op that always takes logits: ``tf.nn.*_with_logits``, TF1 ``tf.losses.*``."""
 
     family: LossFamily

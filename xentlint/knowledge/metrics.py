@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xentlint.knowledge.spec import Arg
 
@@ -14,8 +14,7 @@ DEFAULT_THRESHOLD = 0.5
 ACCURACY_STRINGS = frozenset({"accuracy", "acc", "binary_accuracy"})
 
 
-@dataclass(frozen=True)
-class ThresholdMetric:
+class ThresholdMetric(NamedTuple):
     """A metric class that thresholds predictions: ``BinaryAccuracy(threshold=0.5)``."""
 
     class_name: str

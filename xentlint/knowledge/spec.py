@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     """Where a call receives one argument: by ``keyword``, or at ``position`` (0-based).
 
     ``position`` None: keyword only (as far as xentlint reads it). The static front end

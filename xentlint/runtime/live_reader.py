@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from xentlint.knowledge.models import SERIALIZED_MODEL_CLASSES
 from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.config_reader import classify
 from xentlint.runtime.graph import Graph, Op, Ref
@@ -160,7 +161,7 @@ class LiveReader:
 
 
 def _is_model(layer: Any) -> bool:
-    return any(c.__name__ in ("Model", "Functional", "Sequential") for c in type(layer).__mro__)
+    return any(c.__name__ in SERIALIZED_MODEL_CLASSES for c in type(layer).__mro__)
 
 
 def _is_sequential(model: Any) -> bool:

@@ -179,12 +179,9 @@ class KerasSemantics:
         classes: int | None = entry.classes
         if entry.mode is not None:
             mode = args.get(entry.mode.keyword, entry.mode.position)
-            if (
-                isinstance(mode, Const)
-                and isinstance(mode.value, str)
-                and mode.value in entry.modes
-            ):
-                classes = entry.modes[mode.value]
+            modes = dict(entry.modes)
+            if isinstance(mode, Const) and isinstance(mode.value, str) and mode.value in modes:
+                classes = modes[mode.value]
             elif mode is not None:
                 return UNKNOWN
         encoding = LabelEncoding.INTEGER
