@@ -55,6 +55,17 @@ def test_there_are_pairs() -> None:
         assert _out(path).is_file(), f"{path.name} has no .out file"
 
 
+def test_every_fixable_rule_has_a_fixture_pair() -> None:
+    """Each rule with an automatic fix is applied in at least one hand-checked pair."""
+    applied: set[str] = set()
+    for path in PAIRS:
+        text = _read(path)
+        unsafe, config = _settings(path, text)
+        result = fix_source(text, path=path.name, unsafe=unsafe, config=config)
+        applied.update(fix.code for fix in result.applied)
+    assert set(FIXABLE) <= applied, sorted(set(FIXABLE) - applied)
+
+
 @pytest.mark.parametrize("path", PAIRS, ids=lambda p: p.name)
 def test_fixture_pair(path: Path) -> None:
     text = _read(path)

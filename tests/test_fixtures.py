@@ -45,10 +45,13 @@ CODE_RE = re.compile(r"XEN\d{3}")
 HEADER_RE = re.compile(r"#\s*xentlint-test:\s*select=(?P<select>\S+)")
 MARKER_RE = re.compile(r"^\s*#\s*(?P<kind>positive|negative)\b")
 
-RULE_CODES = ("XEN101", "XEN102", "XEN103", "XEN104", "XEN105", "XEN106", "XEN107")
-LABEL_CODES = ("XEN201", "XEN202", "XEN203")
-SUGGESTION_CODES = ("XEN301",)
-CHECKED_CODES = RULE_CODES + LABEL_CODES + SUGGESTION_CODES
+# Every rule of the catalog has one fixture in fixtures/rules/: ``xennnn.py`` (inline
+# ``# expect:`` comments, for rules over source code) or ``xennnn.json`` (cases, for rules a
+# source file cannot show inline: front-end XEN9xx and runtime-only rules; see
+# test_rule_cases below).
+CHECKED_CODES = tuple(c for c in RULES if (RULES_DIR / f"{c.lower()}.py").is_file())
+CASE_CODES = tuple(c for c in RULES if (RULES_DIR / f"{c.lower()}.json").is_file())
+SUGGESTION_CODES = tuple(c for c, rule in RULES.items() if not rule.default_enabled)
 MIN_NEGATIVES = 2
 
 # A location: (line,) for Python files, (cell, line) for notebooks.
@@ -274,7 +277,7 @@ def test_corpus_is_found() -> None:
     names = {p.relative_to(FIXTURES).as_posix() for p in FILES}
     assert "article.py" in names
     assert {"notebooks/double_softmax.ipynb", "notebooks/clean.ipynb"} <= names
-    assert {c.lower() for c in CHECKED_CODES} <= {p.stem for p in RULE_FILES}
+    assert CHECKED_CODES and CASE_CODES
     assert not any(p.relative_to(FIXTURES).parts[0] in SKIPPED_DIRS for p in FILES)
 
 
@@ -378,3 +381,80 @@ def test_parser_on_examples() -> None:
     assert report is not None
     assert "1 missing, 1 extra" in report
     assert "line 2: XEN103" in report and "line 3: XEN102" in report
+
+
+# --- rules with case files (fixtures/rules/xennnn.json) -------------------------------------
+
+
+def test_every_rule_has_exactly_one_fixture_and_every_fixture_a_rule() -> None:
+    for code in RULES:
+        forms = [p.name for p in RULES_DIR.glob(f"{code.lower()}.*")]
+        assert len(forms) == 1, f"{code}: fixtures/rules/ needs one .py or .json fixture: {forms}"
+    for path in RULES_DIR.iterdir():
+        assert path.stem.upper() in RULES, f"{path.name} is not a catalog rule"
+
+
+def case_file(code: str) -> dict[str, Any]:
+    data = json.loads((RULES_DIR / f"{code.lower()}.json").read_text(encoding="utf-8"))
+    assert data["rule"] == code
+    return data
+
+
+@pytest.mark.parametrize("code", CASE_CODES)
+def test_case_file_has_positives_and_negatives(code: str) -> None:
+    cases = case_file(code)["cases"]
+    positives = [c for c in cases if c["kind"] == "positive"]
+    negatives = [c for c in cases if c["kind"] == "negative"]
+    assert len(positives) + len(negatives) == len(cases)
+    assert positives and all(_expected_codes(c).get(code) for c in positives)
+    assert len(negatives) >= MIN_NEGATIVES and not any(c["expect"] for c in negatives)
+
+
+def _expected_codes(case: dict[str, Any]) -> Counter[str]:
+    return Counter(item if isinstance(item, str) else item[1] for item in case["expect"])
+
+
+SOURCE_CASES = [
+    pytest.param(case, id=f"{code}:{case['name']}")
+    for code in CASE_CODES
+    for case in case_file(code)["cases"]
+    if "python" not in case
+]
+MODEL_CASES = [
+    pytest.param(case, id=f"{code}:{case['name']}")
+    for code in CASE_CODES
+    for case in case_file(code)["cases"]
+    if "python" in case
+]
+
+
+@pytest.mark.parametrize("case", SOURCE_CASES)
+def test_rule_case_on_a_file(case: dict[str, Any], tmp_path: Path) -> None:
+    """A file case: its text (or bytes, as hex) written to a file and linted (select=ALL)."""
+    from xentlint.config import Config
+    from xentlint.lint import check_paths
+
+    path = tmp_path / case["file"]
+    if "hex" in case:
+        path.write_bytes(bytes.fromhex(case["hex"]))
+    else:
+        path.write_text(case["text"], encoding="utf-8")
+    config = Config().with_overrides(select=("ALL",), extend_select=(), ignore=())
+    report = check_paths([str(path)], config=config)
+    assert report.errors == []
+    found = Counter((d.line, d.code) for d in report.diagnostics)
+    assert found == Counter((line, code) for line, code in case["expect"])
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("case", MODEL_CASES)
+def test_rule_case_on_a_model(case: dict[str, Any]) -> None:
+    """A model case: Python that builds ``model``, checked live with the probe."""
+    import keras
+
+    import xentlint
+
+    namespace: dict[str, Any] = {"keras": keras}
+    exec(compile(case["python"], f"<{case['name']}>", "exec"), namespace)  # noqa: S102
+    found = Counter(d.code for d in xentlint.check_model(namespace["model"], probe=True))
+    assert found == _expected_codes(case)

@@ -37,10 +37,10 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from xentlint import __version__
-from xentlint.catalog import RULES, Rule
+from xentlint.catalog import RULES, Rule, rule_page
 from xentlint.diagnostics import Diagnostic
+from xentlint.formats import OutputOptions, formatter
 from xentlint.nbmap import NotebookMap, map_file
-from xentlint.output import OutputOptions, formatter
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -141,8 +141,6 @@ def _first_sentence(text: str) -> str:
 
 
 def sarif_rule(rule: Rule) -> dict[str, Any]:
-    from xentlint.cli import rule_page
-
     page = rule_page(rule.code)
     full = _first_sentence(rule.summary)
     if rule.fix:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from xentlint import __version__
-from xentlint.catalog import RULES
+from xentlint.catalog import RULES, rule_page
 from xentlint.cli_help import GroupedCommand, NotedGroup
 from xentlint.cli_options import (
     EXIT_CLEAN,
@@ -240,18 +240,6 @@ def check(paths: tuple[str, ...], **options: Any) -> None:
     from xentlint.check_run import CheckRequest, run_check
 
     sys.exit(run_check(CheckRequest(paths=paths, **options)))
-
-
-def rule_page(code: str) -> str | None:
-    """The text of ``code``'s page: the copy inside the package, else the repository's."""
-    import xentlint
-
-    package = Path(xentlint.__file__).parent
-    for folder in (package / "_rules", package.parent / "rules"):
-        page = folder / f"{code}.md"
-        if page.is_file():
-            return page.read_text(encoding="utf-8")
-    return None
 
 
 @cli.command(context_settings=_CONTEXT)

@@ -61,6 +61,7 @@ class Head:
     anchor: Any = None  # where the output is produced (the layer)
     activation_anchor: Any = None  # where the final activation was set
     units_anchor: Any = None
+    observed: bool = False  # the activation is what the runtime probe saw, not configured
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,20 @@ class LabelEvidence:
 
 
 @dataclass(frozen=True)
+class LabelRange:
+    """The smallest and largest value of real labels (runtime mode, from the arrays)."""
+
+    low: float
+    high: float
+    anchor: Any = None  # the labels
+
+
+@dataclass(frozen=True)
 class MetricSpec:
     """A metric that thresholds at 0.5 unless told otherwise (accuracy-like)."""
 
     spelling: str
-    threshold: float | None  # None: the default 0.5
+    threshold: float | None  # where it thresholds (0.5 by default); None: unknown
     anchor: Any = None
 
 
@@ -100,6 +110,7 @@ class Binding:
     labels: LabelEvidence | None = None
     metrics: tuple[MetricSpec, ...] = ()
     anchor: Any = None  # the compile call / the loss call
+    label_range: LabelRange | None = None  # of the real labels, when they were given
 
 
 @dataclass(frozen=True)
@@ -120,9 +131,24 @@ class ActivationSite:
 
 
 @dataclass(frozen=True)
+class ProbeObservation:
+    """What one model output was seen to be on a random batch (runtime mode, ``--probe``)."""
+
+    output: str
+    configured: Act  # what the configuration says the output ends in
+    observed: Act  # what the values show
+    evidence: str  # "every row of 3 values is non-negative and sums to 1 (...)"
+    batch: int  # how many random inputs the probe ran
+    anchor: Any = None  # the output's layer
+
+
+@dataclass(frozen=True)
 class Facts:
     bindings: tuple[Binding, ...] = ()
     activations: tuple[ActivationSite, ...] = ()
+    observations: tuple[ProbeObservation, ...] = ()
+    #: the Keras backend that will run the model (runtime mode); None: not known (static)
+    backend: str | None = None
 
 
 @dataclass(frozen=True)

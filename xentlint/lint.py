@@ -1,4 +1,10 @@
-"""Linting files, folders, stdin and strings: discovery, the analyzer, selection and noqa."""
+"""Linting files, folders and stdin: discovery, then each file through the pipeline.
+
+The top of the per-file path: :func:`check_paths` finds the files (:func:`discover`),
+reads stdin, and hands the files to :mod:`xentlint.parallel` (cache, worker processes),
+which lints each one with :mod:`xentlint.pipeline`. The pipeline's public functions are
+re-exported here (``xentlint.lint.lint_source`` and friends keep working).
+"""
 
 from __future__ import annotations
 
@@ -10,44 +16,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xentlint.catalog import RULES
 from xentlint.config import Config
-from xentlint.diagnostics import Diagnostic, RawFinding
-from xentlint.noqa import is_suppressed
-from xentlint.selection import matches
-from xentlint.sources import (
-    Program,
-    UnreadableSource,
-    program_from_bytes,
-    program_from_text,
-    read_file,
+from xentlint.diagnostics import Diagnostic
+from xentlint.pipeline import (
+    InternalError,
+    XentlintError,
+    debug_traceback,
+    lint_bytes,
+    lint_file,
+    lint_source,
+    sort_key,
 )
 
 if TYPE_CHECKING:
     from xentlint.cache import Cache
 
+__all__ = [
+    "STDIN",
+    "SUFFIXES",
+    "InternalError",
+    "LintReport",
+    "XentlintError",
+    "check_paths",
+    "discover",
+    "lint_bytes",
+    "lint_file",
+    "lint_paths",
+    "lint_source",
+    "sort_key",
+]
+
 SUFFIXES = (".py", ".ipynb")
 STDIN = "-"
-
-
-class XentlintError(Exception):
-    """A problem that is not a finding: a missing path, an internal error.
-
-    ``diagnostics`` holds the findings of the files that could be linted.
-    """
-
-    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
-        super().__init__(message)
-        self.diagnostics = list(diagnostics)
-
-
-class InternalError(XentlintError):
-    """The analyzer failed on one file (a bug in xentlint, not in the linted code)."""
-
-    def __init__(self, path: str, exc: BaseException) -> None:
-        super().__init__(f"{path}: internal error: {type(exc).__name__}: {exc}")
-        self.path = path
-        self.exc = exc
 
 
 @dataclass
@@ -57,149 +57,6 @@ class LintReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
-    return (
-        diagnostic.path,
-        diagnostic.cell or 0,
-        diagnostic.line,
-        diagnostic.column,
-        diagnostic.code,
-    )
-
-
-# --------------------------------------------------------------------------- one program
-
-
-def _analyze(text: str, config: Config, program: Program | None = None) -> list[RawFinding]:
-    from xentlint import static  # LibCST is imported here, not when xentlint is
-
-    codes = [code for code in RULES if config.selection.enabled(code)]
-    describe = _describe_line(program) if program is not None and program.is_notebook else None
-    if describe is None:
-        return static.analyze_source(text, codes)
-    return static.analyze_source(text, codes, describe)
-
-
-def _unreadable(path: str, error: UnreadableSource) -> RawFinding:
-    return RawFinding(
-        "XEN902",
-        f"unreadable file: {error.reason}",
-        error.line,
-        error.column,
-        error.line,
-        error.column,
-    )
-
-
-def _diagnostics(
-    path: str, program: Program | None, findings: Iterable[RawFinding], config: Config
-) -> list[Diagnostic]:
-    selection = config.selection
-    dropped = config.ignored_for(Path(path)) if path else ()
-    out: list[Diagnostic] = []
-    for finding in findings:
-        code = finding.code
-        if not selection.enabled(code) or any(matches(s, code) for s in dropped):
-            continue
-        if program is not None and is_suppressed(code, program.line_text(finding.line)):
-            continue
-        rule = RULES.get(code)
-        cell, line = program.locate(finding.line) if program is not None else (None, finding.line)
-        end_line, end_column = finding.end_line, finding.end_column
-        if program is not None and program.is_notebook:
-            end_cell, end_line = program.locate(finding.end_line)
-            if end_cell != cell:
-                end_line, end_column = line, finding.column
-        message = finding.message
-        fix_title = finding.fix_title
-        if fix_title is None and rule is not None and rule.fix:
-            fix_title = rule.fix
-        out.append(
-            Diagnostic(
-                path=path,
-                line=line,
-                column=finding.column,
-                end_line=end_line,
-                end_column=end_column,
-                code=code,
-                name=rule.name if rule is not None else "unknown-rule",
-                severity=rule.severity if rule is not None else "E",
-                message=message,
-                fix_title=fix_title or None,
-                cell=cell,
-                fix_safety=finding.fix_safety,
-            )
-        )
-    out.sort(key=sort_key)
-    return out
-
-
-def _debug_traceback() -> None:
-    if os.environ.get("XENTLINT_DEBUG"):
-        import traceback
-
-        traceback.print_exc()
-
-
-def _describe_line(program: Program) -> Callable[[int, int], str]:
-    """Render a program line as a notebook user sees it: the line in its cell."""
-
-    def describe(line: int, finding_line: int) -> str:
-        other, local = program.locate(line)
-        own, _ = program.locate(finding_line)
-        return f"line {local}" if other == own else f"line {local} of cell {other}"
-
-    return describe
-
-
-def _lint_program(path: str, program: Program, config: Config) -> list[Diagnostic]:
-    if not program.text.strip():
-        return []
-    try:
-        findings = _analyze(program.text, config, program)
-    except Exception as exc:
-        _debug_traceback()
-        raise InternalError(path, exc) from exc
-    return _diagnostics(path, program, findings, config)
-
-
-def lint_source(
-    text: str, path: str = "<string>", *, config: Config | None = None
-) -> list[Diagnostic]:
-    """Lint one source text. When ``path`` ends in ``.ipynb``, ``text`` is notebook JSON.
-
-    ``config`` defaults to the built-in settings (no config file is read). Raises
-    :class:`InternalError` if the analyzer fails.
-    """
-    config = config or Config()
-    try:
-        program = program_from_text(text, path, max_bytes=config.max_file_size)
-    except UnreadableSource as error:
-        return _diagnostics(path, None, [_unreadable(path, error)], config)
-    return _lint_program(path, program, config)
-
-
-def lint_bytes(data: bytes, path: str, *, config: Config | None = None) -> list[Diagnostic]:
-    """Lint raw bytes (a file's or stdin's), decoding them as CPython would."""
-    config = config or Config()
-    try:
-        program = program_from_bytes(data, path, max_bytes=config.max_file_size)
-    except UnreadableSource as error:
-        return _diagnostics(path, None, [_unreadable(path, error)], config)
-    return _lint_program(path, program, config)
-
-
-def lint_file(path: Path, display: str, config: Config) -> list[Diagnostic]:
-    try:
-        data = read_file(path, max_bytes=config.max_file_size)
-    except UnreadableSource as error:
-        return _diagnostics(display, None, [_unreadable(display, error)], config)
-    except OSError as exc:
-        reason = UnreadableSource(f"cannot read: {exc.strerror or exc}")
-        return _diagnostics(display, None, [_unreadable(display, reason)], config)
-    return lint_bytes(data, display, config=config)
 
 
 # --------------------------------------------------------------------------- discovery
@@ -298,7 +155,7 @@ def _collect(report: LintReport, display: str, run: Callable[[], list[Diagnostic
     except InternalError as exc:
         report.errors.append(str(exc))
     except Exception as exc:  # a bug in xentlint itself: report it, go on with other files
-        _debug_traceback()
+        debug_traceback()
         report.errors.append(str(InternalError(display, exc)))
 
 

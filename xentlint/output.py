@@ -20,50 +20,25 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from itertools import groupby
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from xentlint.catalog import RULES
 from xentlint.diagnostics import Diagnostic
-
-if TYPE_CHECKING:
-    from xentlint.excerpt import Sources
+from xentlint.formats import (  # noqa: F401 - re-exported: the registry lives in formats
+    ALIASES,
+    FORMATTERS,
+    TEXT_FORMATS,
+    Formatter,
+    OutputOptions,
+    formatter,
+)
 
 SEVERITY_WORDS = {"E": "error", "W": "warning", "S": "suggestion"}
 _SEVERITY_COLORS = {"E": "red", "W": "yellow", "S": "cyan"}
 #: ``--color``: ``auto`` colors a terminal unless NO_COLOR is set (FORCE_COLOR forces it).
 COLOR_CHOICES = ("auto", "always", "never")
-
-
-@dataclass(frozen=True)
-class OutputOptions:
-    files: int = 0  # how many files were checked
-    statistics: bool = False
-    quiet: bool = False
-    color: bool = False
-    #: ``--unsafe-fixes``: unsafe fixes count as available (``[*]``).
-    unsafe_fixes: bool = False
-    #: Where ``full`` reads the reported lines (None: no excerpts).
-    sources: Sources | None = None
-
-
-Formatter = Callable[[Sequence[Diagnostic], OutputOptions, TextIO], None]
-FORMATTERS: dict[str, Formatter] = {}
-#: Names ``--output-format`` also accepts, not listed in ``--help``.
-ALIASES: Mapping[str, str] = {"text": "concise"}
-TEXT_FORMATS = ("concise", "full", "grouped")
-
-
-def formatter(name: str) -> Callable[[Formatter], Formatter]:
-    """Register a formatter under ``name``."""
-
-    def register(function: Formatter) -> Formatter:
-        FORMATTERS[name] = function
-        return function
-
-    return register
 
 
 def use_color(stream: TextIO, when: str = "auto") -> bool:

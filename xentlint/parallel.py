@@ -35,6 +35,7 @@ from typing import Any
 from xentlint.cache import Cache, UnsafeCacheFolder
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic
+from xentlint.pipeline import InternalError, debug_traceback, lint_bytes, lint_file
 from xentlint.sources import UnreadableSource, read_file
 
 #: Fewer files than this to lint (after the cache) and no pool is started.
@@ -147,7 +148,6 @@ def lint_one(
     data: bytes | None = None,
 ) -> Outcome:
     """Lint one file (``data``: its bytes, when already read); never raises."""
-    from xentlint.lint import InternalError, _debug_traceback, lint_bytes, lint_file
 
     try:
         if data is None:
@@ -166,7 +166,7 @@ def lint_one(
     except InternalError as exc:
         return Outcome(error=str(exc))
     except Exception as exc:  # a bug in xentlint: report it, go on with other files
-        _debug_traceback()
+        debug_traceback()
         return Outcome(error=str(InternalError(display, exc)))
 
 

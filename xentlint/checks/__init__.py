@@ -1,51 +1,23 @@
-"""The rule checks: pure functions from :class:`~xentlint.facts.Facts` to findings.
+"""The rules: one module per rule, ``xenNNN.py``, discovered by :mod:`.registry`.
 
-One module per rule. A check never looks at CST nodes or Keras objects; it reads facts and
-returns :class:`~xentlint.facts.Finding` objects whose anchors the front end resolves. A
+A rule module holds ``RULE`` (its :class:`~xentlint.rule.Rule` metadata), and when it has
+them ``check(facts)`` (a pure function from :class:`~xentlint.facts.Facts` to
+:class:`~xentlint.facts.Finding` objects) and ``fix(finding, scope)`` (its fix planner,
+returning intents: :mod:`xentlint.intents`). A check never looks at CST nodes or Keras
+objects; it reads facts and returns findings whose anchors the front end resolves. A
 message may reference ``related`` anchors as ``{0}``, ``{1}``...: the front end fills in
-their locations (``line 12``).
+their locations (``line 12``, ``layer 'dense_2'``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-from xentlint.checks import (
-    xen101,
-    xen102,
-    xen103,
-    xen104,
-    xen105,
-    xen106,
-    xen107,
-    xen201,
-    xen202,
-    xen203,
-    xen301,
-)
-from xentlint.facts import Facts, Finding
-
-Check = Callable[[Facts], Iterable[Finding]]
-
-CHECKS: dict[str, Check] = {
-    "XEN101": xen101.check,
-    "XEN102": xen102.check,
-    "XEN103": xen103.check,
-    "XEN104": xen104.check,
-    "XEN105": xen105.check,
-    "XEN106": xen106.check,
-    "XEN107": xen107.check,
-    "XEN201": xen201.check,
-    "XEN202": xen202.check,
-    "XEN203": xen203.check,
-    "XEN301": xen301.check,
-}
+from typing import Any
 
 
-def run_checks(facts: Facts, codes: Iterable[str] | None = None) -> list[Finding]:
-    """Run the checks for ``codes`` (all when None) over ``facts``."""
-    selected = CHECKS if codes is None else {c: CHECKS[c] for c in codes if c in CHECKS}
-    findings: list[Finding] = []
-    for check in selected.values():
-        findings.extend(check(facts))
-    return findings
+def __getattr__(name: str) -> Any:
+    """``xentlint.checks.CHECKS`` / ``run_checks`` as before the registry had a module."""
+    if name in ("CHECKS", "Check", "run_checks"):
+        from xentlint.checks import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_probability_loss, loss_name
+from xentlint.checks.common import is_probability_loss, loss_intent, loss_name
 from xentlint.facts import Act, Facts, Finding
+from xentlint.intents import FixScope, Intent
+from xentlint.rule import Rule
 
-CODE = "XEN102"
+RULE = Rule(
+    code="XEN102",
+    name="logits-into-probability-loss",
+    severity="E",
+    summary="a probability loss (from_logits=False) receives raw scores from a linear output",
+    fix="pass from_logits=True to the loss",
+    fix_safety="safe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -27,3 +37,7 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Pass from_logits=True",
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    return "Pass from_logits=True to the loss", [loss_intent(finding, scope, from_logits=True)]

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xentlint.facts import Act, Facts, Finding
+from xentlint.intents import ActivationIntent, FixScope, Intent
+from xentlint.rule import Rule
 
-CODE = "XEN103"
+RULE = Rule(
+    code="XEN103",
+    name="softmax-over-one-unit",
+    severity="E",
+    summary="softmax over an axis of size 1 always outputs 1",
+    fix='use activation="sigmoid"',
+    fix_safety="unsafe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -23,3 +33,7 @@ def check(facts: Facts) -> Iterator[Finding]:
             'Use activation="sigmoid"',
             fact=site,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    return 'Use activation="sigmoid"', [ActivationIntent(finding.anchor, "sigmoid")]

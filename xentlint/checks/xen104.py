@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_categorical, loss_name
-from xentlint.facts import Facts, Finding
+from xentlint.checks.common import binding_of, family_change, is_categorical, loss_name
+from xentlint.facts import Facts, Finding, LossFamily
+from xentlint.intents import FixScope, Intent, Unfixable
+from xentlint.rule import Rule
 
-CODE = "XEN104"
+RULE = Rule(
+    code="XEN104",
+    name="categorical-loss-on-one-unit",
+    severity="E",
+    summary="categorical crossentropy on a 1-unit output is constant: nothing is learned",
+    fix="use binary crossentropy",
+    fix_safety="unsafe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -24,3 +34,10 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Use binary crossentropy",
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    binding = binding_of(finding)
+    if binding.loss.family is LossFamily.FOCAL_CATEGORICAL:
+        raise Unfixable("no binary form of this focal loss with the same arguments")
+    return family_change(finding, scope, LossFamily.BINARY, "Use binary crossentropy")

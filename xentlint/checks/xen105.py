@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import loss_name
-from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding
+from xentlint.checks.common import binding_of, family_change, loss_name
+from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding, LabelEncoding, LossFamily
+from xentlint.intents import FixScope, Intent, Unfixable
+from xentlint.rule import Rule
 
-CODE = "XEN105"
+RULE = Rule(
+    code="XEN105",
+    name="binary-loss-on-softmax",
+    severity="W",
+    summary="binary crossentropy on a softmax output with more than 2 units",
+    fix="use categorical / sparse categorical crossentropy matching the labels",
+    fix_safety="unsafe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -27,3 +37,18 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Use categorical crossentropy",
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    binding = binding_of(finding)
+    if binding.loss.family is not LossFamily.BINARY:
+        raise Unfixable("no categorical form of this focal loss with the same arguments")
+    labels = binding.labels
+    if labels is not None and labels.encoding is LabelEncoding.INTEGER:
+        return family_change(
+            finding,
+            scope,
+            LossFamily.SPARSE_CATEGORICAL,
+            "Use sparse categorical crossentropy (the labels are class ids)",
+        )
+    return family_change(finding, scope, LossFamily.CATEGORICAL, "Use categorical crossentropy")

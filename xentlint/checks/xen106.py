@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_categorical, loss_name
+from xentlint.checks.common import binding_of, is_categorical, loss_name
 from xentlint.facts import Act, Facts, Finding
+from xentlint.intents import ActivationIntent, FixScope, Intent, Unfixable
+from xentlint.rule import Rule
 
-CODE = "XEN106"
+RULE = Rule(
+    code="XEN106",
+    name="categorical-loss-on-sigmoid",
+    severity="W",
+    summary="categorical crossentropy on a multi-unit sigmoid output (rows do not sum to 1)",
+    fix='use activation="softmax"',
+    fix_safety="unsafe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -27,3 +37,12 @@ def check(facts: Facts) -> Iterator[Finding]:
             'Use activation="softmax"',
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    binding = binding_of(finding)
+    anchor = binding.head.activation_anchor
+    for other in scope.head_users(anchor):
+        if not scope.has(finding.code, other):
+            raise Unfixable("the output also feeds a loss that needs the sigmoid")
+    return 'Use activation="softmax"', [ActivationIntent(anchor, "softmax")]

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from xentlint.checks.common import binding_of
 from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding
+from xentlint.intents import FixScope, Intent, MetricIntent, Unfixable
+from xentlint.rule import Rule
 
-CODE = "XEN107"
+RULE = Rule(
+    code="XEN107",
+    name="accuracy-threshold-on-logits",
+    severity="E",
+    summary="binary accuracy thresholds logits at 0.5 instead of 0.0",
+    fix="use BinaryAccuracy(threshold=0.0)",
+    fix_safety="safe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -16,7 +27,7 @@ def check(facts: Facts) -> Iterator[Finding]:
         if b.head.units != 1 or b.head.activation is not Act.LINEAR:
             continue
         for metric in b.metrics:
-            if metric.anchor is None or metric.threshold not in (None, 0.5):
+            if metric.anchor is None or metric.threshold != 0.5:
                 continue
             yield Finding(
                 CODE,
@@ -28,3 +39,12 @@ def check(facts: Facts) -> Iterator[Finding]:
                 "Use BinaryAccuracy(threshold=0.0)",
                 fact=b,
             )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    binding = binding_of(finding)
+    metric = next((m for m in binding.metrics if m.anchor is finding.anchor), None)
+    if metric is None:
+        raise Unfixable("the metric has no location")
+    title = "Use BinaryAccuracy(threshold=0.0)"
+    return title, [MetricIntent(metric.anchor, metric.spelling, binding.head.anchor)]

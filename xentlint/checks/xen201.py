@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import loss_name
+from xentlint.checks.common import family_change, loss_name
 from xentlint.facts import Facts, Finding, LabelEncoding, LossFamily
+from xentlint.intents import FixScope, Intent
+from xentlint.rule import Rule
 
-CODE = "XEN201"
+RULE = Rule(
+    code="XEN201",
+    name="sparse-loss-with-one-hot-labels",
+    severity="E",
+    summary="sparse categorical crossentropy receives one-hot labels",
+    fix="use CategoricalCrossentropy with the same from_logits",
+    fix_safety="safe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -27,3 +37,9 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Use CategoricalCrossentropy",
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    return family_change(
+        finding, scope, LossFamily.CATEGORICAL, "Use CategoricalCrossentropy (same from_logits)"
+    )

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_plain_categorical, loss_name
-from xentlint.facts import Facts, Finding, LabelEncoding
+from xentlint.checks.common import binding_of, family_change, is_plain_categorical, loss_name
+from xentlint.facts import Facts, Finding, LabelEncoding, LossFamily
+from xentlint.intents import FixScope, Intent, Unfixable
+from xentlint.rule import Rule
 
-CODE = "XEN202"
+RULE = Rule(
+    code="XEN202",
+    name="categorical-loss-with-integer-labels",
+    severity="E",
+    summary="categorical crossentropy receives integer class ids",
+    fix="use SparseCategoricalCrossentropy with the same from_logits",
+    fix_safety="safe",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -27,3 +37,15 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Use SparseCategoricalCrossentropy",
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    binding = binding_of(finding)
+    if binding.loss.family is not LossFamily.CATEGORICAL:
+        raise Unfixable("there is no sparse form of this focal loss")
+    return family_change(
+        finding,
+        scope,
+        LossFamily.SPARSE_CATEGORICAL,
+        "Use SparseCategoricalCrossentropy (same from_logits)",
+    )

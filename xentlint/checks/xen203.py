@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_categorical
-from xentlint.facts import Facts, Finding
+from xentlint.checks.common import is_categorical
+from xentlint.facts import BINARY_FAMILIES, Facts, Finding, LabelEncoding
+from xentlint.rule import Rule
 
-CODE = "XEN203"
+RULE = Rule(
+    code="XEN203",
+    name="label-range-mismatch",
+    severity="E",
+    summary="the labels' class count differs from the output units",
+    fix="make the number of output units equal the number of classes",
+    fix_safety="none",
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -28,3 +37,32 @@ def check(facts: Facts) -> Iterator[Finding]:
             None,
             fact=b,
         )
+    yield from _label_ranges(facts)
+
+
+def _label_ranges(facts: Facts) -> Iterator[Finding]:
+    """Real labels (runtime mode) whose values no class count allows."""
+    for b in facts.bindings:
+        span = b.label_range
+        if span is None:
+            continue
+        if b.loss.family in BINARY_FAMILIES:
+            if span.low < 0.0 or span.high > 1.0:
+                yield Finding(
+                    CODE,
+                    f"binary crossentropy expects labels in [0, 1], but the labels at {{0}} "
+                    f"range from {span.low:g} to {span.high:g} (for -1/1 labels, map -1 to 0).",
+                    b.loss.anchor,
+                    (span.anchor,),
+                    fact=b,
+                )
+        elif b.labels is not None and b.labels.encoding is LabelEncoding.INTEGER:
+            if span.low < 0:
+                yield Finding(
+                    CODE,
+                    f"the labels contain negative class ids (down to {int(span.low)}, at {{0}}); "
+                    f"class ids must lie in [0, units).",
+                    b.loss.anchor,
+                    (span.anchor,),
+                    fact=b,
+                )

@@ -4,10 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks._common import is_categorical, is_probability_loss, loss_name
+from xentlint.checks.common import (
+    WRAPPERS,
+    binding_of,
+    is_categorical,
+    is_probability_loss,
+    loss_intent,
+    loss_name,
+    remove_head_activation,
+)
 from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding
+from xentlint.intents import FixScope, Intent
+from xentlint.rule import Rule
 
-CODE = "XEN301"
+RULE = Rule(
+    code="XEN301",
+    name="prefer-logits-output",
+    severity="S",
+    summary=(
+        "softmax/sigmoid last layer with a probability loss; the recommended form is a "
+        "linear last layer with from_logits=True"
+    ),
+    fix="remove the final activation and pass from_logits=True",
+    fix_safety="unsafe",
+    default_enabled=False,
+)
+CODE = RULE.code
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -35,3 +57,17 @@ def check(facts: Facts) -> Iterator[Finding]:
             "Remove the activation and pass from_logits=True",
             fact=b,
         )
+
+
+def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    binding = binding_of(finding)
+    act = binding.head.activation.value
+    activation = remove_head_activation(
+        binding, scope, lambda b: b.loss.from_logits is True or scope.has("XEN301", b)
+    )
+    loss = loss_intent(finding, scope, from_logits=True)
+    title = (
+        f"Remove the final {act} and pass from_logits=True: `predict` now returns logits; "
+        f"for probabilities use keras.Sequential([model, {WRAPPERS[act]}])"
+    )
+    return title, [activation, loss]

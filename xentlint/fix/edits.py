@@ -15,12 +15,9 @@ import libcst as cst
 
 from xentlint.fix import layout
 from xentlint.fix.spelling import ModuleNames, scan
+from xentlint.intents import Unfixable
 
 Op = Callable[[cst.CSTNode], cst.CSTNode]
-
-
-class Unfixable(Exception):
-    """This finding has no automatic fix here; ``str(exc)`` says why."""
 
 
 @dataclass

@@ -81,7 +81,7 @@ def fix_source(
     ``text`` is Python source, or notebook JSON when ``path`` ends in ``.ipynb``. Never
     returns text that does not parse; a document that does not parse is returned as is.
     """
-    from xentlint.lint import lint_source
+    from xentlint.pipeline import lint_source
 
     config = config or Config()
     result = FixResult(text)
@@ -194,16 +194,16 @@ class _Document:
 
     def _report(self, config: Config) -> None:
         """The diagnostic of each finding the configuration lets through."""
-        from xentlint.lint import _describe_line, _diagnostics
-        from xentlint.static.analyze import _positions
+        from xentlint.pipeline import describe_line, diagnostics
+        from xentlint.static.analyze import node_positions
 
-        positions = _positions(self.module)
-        describe = _describe_line(self.program) if self.program.is_notebook else None
+        positions = node_positions(self.module)
+        describe = describe_line(self.program) if self.program.is_notebook else None
         for finding in self.findings:
             raw = _raw(finding, positions, describe)
             if raw is None:
                 continue
-            reported = _diagnostics(self.path, self.program, [raw], config)
+            reported = diagnostics(self.path, self.program, [raw], config)
             if reported:
                 self.diagnostics[id(finding)] = reported[0]
 

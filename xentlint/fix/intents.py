@@ -1,66 +1,31 @@
-"""What a fix wants done to one anchor, and how that becomes edits of the module.
+"""Rendering intents (:mod:`xentlint.intents`) into :class:`Edits` of a LibCST module.
 
-A rule's fix is expressed as *intents* on the anchors of its finding: "this loss becomes
-binary crossentropy", "this loss gets from_logits=True", "this activation goes", "this
-metric thresholds at 0.0". Intents on the same anchor from different fixes merge (XEN201's
-"categorical" and XEN102's "from_logits=True" on one string become one class call), or
-conflict (two different families), before they are rendered into :class:`Edits`.
+The intents themselves, and their merging, live in the vocabulary layer so that the rule
+modules' planners can build them without LibCST; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 import libcst as cst
 
-from xentlint.facts import LossFamily, LossSpec
+from xentlint.facts import Act, LossFamily
 from xentlint.fix import layout
-from xentlint.fix.edits import Context, Edits, Unfixable
-from xentlint.static import names as N
+from xentlint.fix.edits import Context, Edits
+from xentlint.intents import (
+    ActivationIntent,
+    Intent,
+    LossIntent,
+    MetricIntent,
+    Unfixable,
+    merge,
+)
+from xentlint.knowledge import activations as A
+from xentlint.knowledge.layers import LAYERS, Role
+from xentlint.knowledge.losses import BY_FAMILY, LOSS_FUNCTIONS, NN_OP_KEYWORDS
 
-# --------------------------------------------------------------------------- intents
-
-
-@dataclass(frozen=True)
-class LossIntent:
-    anchor: Any
-    spec: LossSpec
-    family: LossFamily | None = None  # the loss to switch to
-    from_logits: bool = False  # set from_logits=True
-    like: Any = None  # a nearby Keras call (the output layer), for spelling new names
-
-
-@dataclass(frozen=True)
-class ActivationIntent:
-    anchor: Any
-    action: str  # "remove" | "sigmoid" | "softmax"
-
-
-@dataclass(frozen=True)
-class MetricIntent:
-    anchor: Any
-    spelling: str  # "accuracy", "acc", "binary_accuracy", "BinaryAccuracy"
-    like: Any = None
-
-
-Intent = LossIntent | ActivationIntent | MetricIntent
-
-
-def merge(a: Intent, b: Intent) -> Intent | None:
-    """One intent doing both, or None when they contradict each other."""
-    if isinstance(a, LossIntent) and isinstance(b, LossIntent):
-        if a.family is not None and b.family is not None and a.family is not b.family:
-            return None
-        return replace(
-            a,
-            family=a.family or b.family,
-            from_logits=a.from_logits or b.from_logits,
-            like=a.like or b.like,
-        )
-    if type(a) is type(b) and a == b:
-        return a
-    return None
+__all__ = ["ActivationIntent", "Intent", "LossIntent", "MetricIntent", "merge", "render"]
 
 
 def render(intents: list[Intent], ctx: Context) -> Edits:
@@ -78,43 +43,6 @@ def render(intents: list[Intent], ctx: Context) -> Edits:
 
 # --------------------------------------------------------------------------- losses
 
-_CLASSES = {
-    LossFamily.CATEGORICAL: "CategoricalCrossentropy",
-    LossFamily.SPARSE_CATEGORICAL: "SparseCategoricalCrossentropy",
-    LossFamily.BINARY: "BinaryCrossentropy",
-    LossFamily.FOCAL_BINARY: "BinaryFocalCrossentropy",
-    LossFamily.FOCAL_CATEGORICAL: "CategoricalFocalCrossentropy",
-}
-_FUNCTIONS = {
-    LossFamily.CATEGORICAL: "categorical_crossentropy",
-    LossFamily.SPARSE_CATEGORICAL: "sparse_categorical_crossentropy",
-    LossFamily.BINARY: "binary_crossentropy",
-    LossFamily.FOCAL_BINARY: "binary_focal_crossentropy",
-    LossFamily.FOCAL_CATEGORICAL: "categorical_focal_crossentropy",
-}
-_OPS = {
-    LossFamily.CATEGORICAL: "softmax_cross_entropy_with_logits",
-    LossFamily.SPARSE_CATEGORICAL: "sparse_softmax_cross_entropy_with_logits",
-    LossFamily.BINARY: "sigmoid_cross_entropy_with_logits",
-}
-# Keyword arguments each loss class / function accepts (Keras 2 and 3 agree on these).
-_COMMON = {"from_logits", "reduction", "name", "dtype"}
-_CLASS_KEYWORDS = {
-    LossFamily.CATEGORICAL: _COMMON | {"label_smoothing", "axis"},
-    LossFamily.SPARSE_CATEGORICAL: _COMMON | {"ignore_class"},
-    LossFamily.BINARY: _COMMON | {"label_smoothing", "axis"},
-}
-_FUNCTION_KEYWORDS = {
-    LossFamily.CATEGORICAL: {"y_true", "y_pred", "from_logits", "label_smoothing", "axis"},
-    LossFamily.SPARSE_CATEGORICAL: {"y_true", "y_pred", "from_logits", "ignore_class", "axis"},
-    LossFamily.BINARY: {"y_true", "y_pred", "from_logits", "label_smoothing", "axis"},
-}
-_OPS_KEYWORDS = {
-    LossFamily.CATEGORICAL: {"target", "output", "from_logits", "axis"},
-    LossFamily.SPARSE_CATEGORICAL: {"target", "output", "from_logits", "axis"},
-    LossFamily.BINARY: {"target", "output", "from_logits"},
-}
-_NN_OP_KEYWORDS = {"labels", "logits", "name"}
 _TRUE = cst.Name("True")
 
 
@@ -125,7 +53,7 @@ def _string_style(spelling: str) -> str:
 def _loss(intent: LossIntent, ctx: Context, edits: Edits) -> None:
     spec, node = intent.spec, intent.anchor
     family = intent.family or spec.family
-    if family not in _CLASSES:
+    if family not in BY_FAMILY:
         raise Unfixable("no such loss")
     if spec.form == "string":
         _string_loss(intent, family, ctx, edits)
@@ -148,7 +76,8 @@ def _string_loss(intent: LossIntent, family: LossFamily, ctx: Context, edits: Ed
         edits.replace(node, lambda _n: cst.parse_expression(code))
         return
     style = _string_style(intent.spec.spelling)
-    name = _CLASSES[family] if style == "class" else _FUNCTIONS[family]
+    kind = BY_FAMILY[family]
+    name = kind.class_name if style == "class" else kind.function_name
     text = f"{node.prefix}{node.quote}{name}{node.quote}"
     edits.replace(node, lambda n: n.with_changes(value=text))
 
@@ -156,13 +85,13 @@ def _string_loss(intent: LossIntent, family: LossFamily, ctx: Context, edits: Ed
 def _spell_class(family: LossFamily, intent: LossIntent, ctx: Context) -> Any:
     names = ctx.names
     flavour = names.flavour(intent.like)
-    spelled = names.spell(f"keras.losses.{_CLASSES[family]}", flavour, intent.like)
+    spelled = names.spell(f"keras.losses.{BY_FAMILY[family].class_name}", flavour, intent.like)
     if spelled is None:
         raise Unfixable("no import reaches keras.losses and none can be added")
     return spelled
 
 
-def _check_arguments(call: cst.Call, allowed: set[str], positional: int) -> None:
+def _check_arguments(call: cst.Call, allowed: frozenset[str], positional: int) -> None:
     count = 0
     for arg in call.args:
         if arg.star:
@@ -211,18 +140,20 @@ def _called_loss(intent: LossIntent, family: LossFamily, ctx: Context, edits: Ed
     spec = intent.spec
     if family is not spec.family:
         qname = ctx.names.canonical(call.func) or ""
+        new, old = BY_FAMILY[family], BY_FAMILY.get(spec.family)
+        switchable = old is not None and not new.focal and not old.focal
         if spec.form == "class":
-            if family not in _CLASS_KEYWORDS or spec.family not in _CLASS_KEYWORDS:
+            if not switchable:
                 raise Unfixable("no equivalent loss class")
-            _check_arguments(call, _CLASS_KEYWORDS[family], 1)
-            _rename_callee(call.func, _CLASSES[family], "keras.losses", ctx, edits)
+            _check_arguments(call, new.class_keywords, 1)
+            _rename_callee(call.func, new.class_name, "keras.losses", ctx, edits)
         else:
-            if family not in _FUNCTION_KEYWORDS or spec.family not in _FUNCTION_KEYWORDS:
+            if not switchable:
                 raise Unfixable("no equivalent loss function")
             namespace = qname.rsplit(".", 1)[0] if "." in qname else "keras.losses"
-            table = _OPS_KEYWORDS if namespace == "keras.ops" else _FUNCTION_KEYWORDS
-            _check_arguments(call, table[family], 3)
-            _rename_callee(call.func, _FUNCTIONS[family], namespace, ctx, edits)
+            allowed = new.ops_keywords if namespace == "keras.ops" else new.function_keywords
+            _check_arguments(call, allowed or frozenset(), 3)
+            _rename_callee(call.func, new.function_name, namespace, ctx, edits)
     if intent.from_logits:
         _set_from_logits(call, intent, edits)
 
@@ -234,7 +165,7 @@ def _loss_reference(intent: LossIntent, family: LossFamily, ctx: Context, edits:
         raise Unfixable("the loss is not a plain name")
     if intent.from_logits:
         if isinstance(node, cst.Attribute) and ctx.names.canonical(node.value) == "keras.losses":
-            code = f"{ctx.code(node.value)}.{_CLASSES[family]}(from_logits=True)"
+            code = f"{ctx.code(node.value)}.{BY_FAMILY[family].class_name}(from_logits=True)"
         else:
             spelled = _spell_class(family, intent, ctx)
             edits.add_import(spelled.new_import)
@@ -242,9 +173,9 @@ def _loss_reference(intent: LossIntent, family: LossFamily, ctx: Context, edits:
         edits.replace(node, lambda _n: cst.parse_expression(code))
         return
     qname = ctx.names.canonical(node) or ""
-    if qname not in N.LOSS_FUNCTIONS:
+    if qname not in LOSS_FUNCTIONS:
         raise Unfixable("cannot tell where the loss comes from")
-    _rename_callee(node, _FUNCTIONS[family], qname.rsplit(".", 1)[0], ctx, edits)
+    _rename_callee(node, BY_FAMILY[family].function_name, qname.rsplit(".", 1)[0], ctx, edits)
 
 
 def _op_loss(intent: LossIntent, family: LossFamily, ctx: Context, edits: Edits) -> None:
@@ -255,17 +186,23 @@ def _op_loss(intent: LossIntent, family: LossFamily, ctx: Context, edits: Edits)
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
         raise Unfixable("not a tf.nn call")
     qname = ctx.names.canonical(call.func) or ""
-    if not qname.startswith("tensorflow.nn.") or family not in _OPS:
+    nn_op = BY_FAMILY[family].nn_op
+    if not qname.startswith("tensorflow.nn.") or nn_op is None:
         raise Unfixable("no equivalent tf.nn op")
     if spec.family is LossFamily.SPARSE_CATEGORICAL and family is LossFamily.BINARY:
         raise Unfixable("sparse labels do not fit a sigmoid op")
-    _check_arguments(call, _NN_OP_KEYWORDS, 2)
-    edits.replace(call.func, lambda a: a.with_changes(attr=cst.Name(_OPS[family])))
+    _check_arguments(call, NN_OP_KEYWORDS, 2)
+    edits.replace(call.func, lambda a: a.with_changes(attr=cst.Name(nn_op)))
 
 
 # --------------------------------------------------------------------------- activations
 
-_ACTIVATION_LAYERS = ("keras.layers.Activation", "keras.layers.Softmax")
+# Layers that apply a softmax or the activation they are given (Activation, Softmax).
+_ACTIVATION_LAYERS = frozenset(
+    kind.qname
+    for kind in LAYERS.values()
+    if kind.role is Role.APPLIES and kind.applies in (None, Act.SOFTMAX)
+)
 
 
 def _activation(intent: ActivationIntent, ctx: Context, edits: Edits) -> None:
@@ -274,7 +211,7 @@ def _activation(intent: ActivationIntent, ctx: Context, edits: Edits) -> None:
     if isinstance(node, cst.Call) and _is_activation_layer(node, ctx):
         _activation_layer(intent, node, ctx, edits)
         return
-    if isinstance(node, cst.Call) and ctx.names.canonical(node.func) in N.ACTIVATION_OPS:
+    if isinstance(node, cst.Call) and ctx.names.canonical(node.func) in A.ACTIVATION_OPS:
         _activation_op(intent, node, ctx, edits)
         return
     if isinstance(node, cst.Arg):
@@ -322,7 +259,8 @@ def _activation_value(value: cst.BaseExpression, action: str, ctx: Context) -> A
     if isinstance(value, cst.Attribute):
         qname = ctx.names.canonical(value) or ""
         namespace = qname.rsplit(".", 1)[0]
-        if qname in N.ACTIVATION_FUNCTIONS and f"{namespace}.{action}" in N.ACTIVATION_FUNCTIONS:
+        functions = A.ACTIVATION_FUNCTIONS
+        if qname in functions and f"{namespace}.{action}" in functions:
             return value.with_changes(attr=cst.Name(action))
     raise Unfixable("the activation is not a string or a module attribute")
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from xentlint.static import names as N
+from xentlint.knowledge.names import canonical
+from xentlint.knowledge.snippets import BARE_NAMES
 
 #: Keras flavours, as the root of their qualified names, in order of preference.
 FLAVOURS = ("keras", "tensorflow.keras", "tf_keras")
@@ -91,7 +92,7 @@ class ModuleNames:
             if node.value in self.imports:
                 return self.imports[node.value]
             if node.value not in self.bound:
-                return N.BARE_NAMES.get(node.value)
+                return BARE_NAMES.get(node.value)
             return None
         if isinstance(node, cst.Attribute):
             base = self.resolve(node.value)
@@ -100,7 +101,7 @@ class ModuleNames:
 
     def canonical(self, node: cst.CSTNode) -> str | None:
         qname = self.resolve(node)
-        return None if qname is None else N.canonical(qname)
+        return None if qname is None else canonical(qname)
 
     def flavour(self, node: cst.CSTNode | None) -> str | None:
         """The Keras flavour of the callee of ``node`` (a layer or loss constructor call)."""
@@ -160,9 +161,9 @@ class ModuleNames:
 
     def _unimported(self) -> dict[str, str]:
         return {
-            name: N.BARE_NAMES[name]
+            name: BARE_NAMES[name]
             for name in self.used
-            if name in N.BARE_NAMES and name not in self.bound and name not in self.imports
+            if name in BARE_NAMES and name not in self.bound and name not in self.imports
         }
 
 

@@ -1,4 +1,4 @@
-"""Which Keras backend is active, and what that means for a doubled softmax (XEN101)."""
+"""Which Keras backend is active (a fact the XEN101 check words its message by)."""
 
 from __future__ import annotations
 
@@ -28,22 +28,3 @@ def active_backend() -> str:
     except (OSError, ValueError):
         pass
     return "tensorflow"
-
-
-def xen101_note(backend: str, activation: str, observed: bool) -> str:
-    """The sentence a runtime XEN101 message ends with."""
-    if backend == "tensorflow":
-        if observed:
-            return (
-                f" Backend: tensorflow. Keras repairs a doubled {activation} in fit() only "
-                f"when it can see the {activation} op in front of the loss; do not rely on it."
-            )
-        return (
-            f" Backend: tensorflow: Keras repairs this inside compile()/fit() (it takes the "
-            f"logits before the {activation} and warns), but not in tf.nn ops, in losses on "
-            f"predict() outputs, or on JAX/PyTorch (measured: 1.135 instead of 1.470 on JAX)."
-        )
-    return (
-        f" Backend: {backend}. Nothing repairs it on this backend: fit() trains on the "
-        f"{activation} of the {activation} (measured on JAX: a loss of 1.135 instead of 1.470)."
-    )

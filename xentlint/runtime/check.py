@@ -15,23 +15,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentlint.catalog import RULES
-from xentlint.checks import run_checks
+from xentlint.checks.registry import run_checks
 from xentlint.diagnostics import Diagnostic
-from xentlint.facts import Act, ActivationSite, Binding, Facts, Finding, Head
+from xentlint.facts import (
+    Act,
+    ActivationSite,
+    Binding,
+    Facts,
+    Finding,
+    Head,
+    ProbeObservation,
+)
+from xentlint.knowledge.activations import contradicts
 from xentlint.runtime import anchors, compiled, probe
 from xentlint.runtime import labels as L
 from xentlint.runtime.anchors import Anchor
-from xentlint.runtime.backend import active_backend, xen101_note
+from xentlint.runtime.backend import active_backend
 from xentlint.runtime.config_reader import ConfigReader, keras_registered
 from xentlint.runtime.errors import CheckError, ModelRefused, require
 from xentlint.runtime.graph import Graph, Resolved, Resolver
-
-_ACT_WORDS = {
-    Act.LINEAR: "linear (no activation)",
-    Act.SOFTMAX: "a softmax",
-    Act.SIGMOID: "a sigmoid",
-    Act.LOG_SOFTMAX: "a log_softmax",
-}
 
 
 @dataclass
@@ -208,10 +210,10 @@ def _run(model: _Model, report: Report, wanted: set[str], labels: Any, do_probe:
     resolver = Resolver(model.graph)
     heads: list[tuple[str, Resolved]] = resolver.output_heads()
     struct = model.graph.output_struct
-    extra: list[Finding] = []
+    observations: list[ProbeObservation] = []
     observed: set[str] = set()
     if do_probe:
-        heads, struct = _probe(model, report, heads, struct, extra, observed)
+        heads, struct = _probe(model, report, heads, struct, observations, observed)
     if not heads:
         if not model.graph.subclassed:
             raise CheckError(f"{report.path}: the model has no outputs: nothing to check")
@@ -238,19 +240,26 @@ def _run(model: _Model, report: Report, wanted: set[str], labels: Any, do_probe:
         if setup is None or setup.loss is None:
             continue
         evidence = None
+        label_range = None
         if name in label_sets:
             described = L.describe(
                 label_sets[name], name, resolved.head.units, resolved.rank, setup.loss
             )
             evidence = described.evidence
-            extra.extend(described.findings)
+            label_range = described.label_range
             report.label_notes.append(
                 f"labels {label_sets[name].name} ({described.summary}) checked against "
                 f"output {name!r}"
             )
         bindings.append(
             Binding(
-                resolved.head, setup.loss, "compile", evidence, setup.metrics, setup.loss.anchor
+                resolved.head,
+                setup.loss,
+                "compile",
+                evidence,
+                setup.metrics,
+                setup.loss.anchor,
+                label_range,
             )
         )
     for name in label_sets:
@@ -260,10 +269,9 @@ def _run(model: _Model, report: Report, wanted: set[str], labels: Any, do_probe:
                 f"cross-entropy loss"
             )
     sites: list[ActivationSite] = resolver.sites()
-    facts = Facts(tuple(bindings), tuple(sites))
+    facts = Facts(tuple(bindings), tuple(sites), tuple(observations), model.backend)
     findings = run_checks(facts, [c for c in wanted if c in RULES])
-    findings += [f for f in extra if f.code in wanted]
-    report.diagnostics = _diagnostics(findings, report.path, heads, model.backend, observed)
+    report.diagnostics = _diagnostics(findings, report.path, heads)
 
 
 def _label_sets(labels: Any, names: list[str]) -> dict[str, L.LabelSet]:
@@ -281,7 +289,7 @@ def _probe(
     report: Report,
     heads: list[tuple[str, Resolved]],
     struct: str,
-    extra: list[Finding],
+    observations: list[ProbeObservation],
     observed: set[str],
 ) -> tuple[list[tuple[str, Resolved]], str]:
     np: Any = require("numpy")
@@ -310,11 +318,21 @@ def _probe(
         report.notes.append(f"probe: output {name!r}: {seen.activation.value} ({seen.evidence})")
         head = resolved.head
         configured = head.activation
-        if probe.contradicts(configured, seen.activation):
-            extra.append(_xen401(name, head, seen))
-        elif configured is not Act.UNKNOWN:
+        if configured is not Act.UNKNOWN:
+            observations.append(
+                ProbeObservation(
+                    name,
+                    configured,
+                    seen.activation,
+                    seen.evidence,
+                    probe.BATCH,
+                    head.anchor or anchors.output(name),
+                )
+            )
+        if configured is not Act.UNKNOWN and not contradicts(configured, seen.activation):
             out.append((name, Resolved(head, resolved.rank or seen.rank)))
             continue
+        # unknown, or contradicted (XEN401): the loss sees what the probe observed
         anchor = head.anchor or anchors.output(name)
         fed = Head(
             head.units or seen.units,
@@ -324,6 +342,7 @@ def _probe(
             anchor,
             anchor,
             head.units_anchor or anchor,
+            observed=True,
         )
         observed.add(name)
         out.append((name, Resolved(fed, resolved.rank or seen.rank)))
@@ -341,27 +360,8 @@ def _flatten_outputs(outputs: Any) -> tuple[list[Any], list[str], str]:
     return [outputs], ["output"], "single"
 
 
-def _xen401(name: str, head: Head, seen: probe.Observation) -> Finding:
-    configured = _ACT_WORDS.get(head.activation, head.activation.value)
-    if head.activation is Act.LINEAR:
-        meaning = "the layer applies an activation that its configuration does not show"
-    else:
-        meaning = "the layer does not apply the activation its configuration names"
-    return Finding(
-        "XEN401",
-        f"the configuration says this output ends in {configured}, but on a random batch of "
-        f"{probe.BATCH} inputs {seen.evidence}: {meaning} (a custom call()?). The other "
-        f"checks use the observed activation ({seen.activation.value}).",
-        head.anchor or anchors.output(name),
-    )
-
-
 def _diagnostics(
-    findings: list[Finding],
-    path: str,
-    heads: list[tuple[str, Resolved]],
-    backend: str,
-    observed: set[str],
+    findings: list[Finding], path: str, heads: list[tuple[str, Resolved]]
 ) -> list[Diagnostic]:
     outputs: dict[str, str] = {}
     for name, resolved in heads:
@@ -376,10 +376,6 @@ def _diagnostics(
         where = anchor.where(outputs) if isinstance(anchor, Anchor) else "model"
         related = [anchors.render(a) for a in finding.related]
         message = finding.message.format(*related) if related else finding.message
-        fact = finding.fact
-        if finding.code == "XEN101" and isinstance(fact, Binding):
-            act = fact.head.activation.value
-            message += xen101_note(backend, act, fact.head.name in observed)
         key = (finding.code, where, message)
         if key in seen:
             continue

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from xentlint.facts import LossFamily, LossSpec, MetricSpec
-from xentlint.runtime import vocab as V
+from xentlint.knowledge.losses import LOSS_STRINGS, SERIALIZED_CLASSES, SERIALIZED_FUNCTIONS
+from xentlint.knowledge.metrics import (
+    ACCURACY_STRINGS,
+    DEFAULT_THRESHOLD,
+    SERIALIZED_THRESHOLD_FUNCTIONS,
+    SERIALIZED_THRESHOLD_METRICS,
+)
+from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.anchors import Anchor
 
 _MISSING = object()
@@ -40,7 +47,7 @@ def pick(value: Any, name: str, index: int, count: int, struct: str) -> Any:
 
 def loss_spec(value: Any, anchor: Anchor) -> LossSpec | None:
     if isinstance(value, str):
-        family = V.LOSS_STRINGS.get(value)
+        family = LOSS_STRINGS.get(value)
         return LossSpec(family, False, "string", value, anchor) if family else None
     if not isinstance(value, dict):
         return None
@@ -48,12 +55,13 @@ def loss_spec(value: Any, anchor: Anchor) -> LossSpec | None:
     cfg = value.get("config")
     module = value.get("module")
     if kind == "function" and isinstance(cfg, str):
-        family = V.LOSS_FUNCTIONS.get(cfg)
-        return LossSpec(family, False, "function", cfg, anchor) if family else None
-    if kind in V.LOSS_CLASSES and (module is None or V.is_library_module(module)):
+        function = SERIALIZED_FUNCTIONS.get(cfg)
+        return LossSpec(function.family, False, "function", cfg, anchor) if function else None
+    loss = SERIALIZED_CLASSES.get(kind) if isinstance(kind, str) else None
+    if loss is not None and (module is None or is_library_module(module)):
         logits = cfg.get("from_logits", False) if isinstance(cfg, dict) else False
         from_logits = logits if isinstance(logits, bool) else None
-        return LossSpec(V.LOSS_CLASSES[kind], from_logits, "class", kind, anchor, anchor)
+        return LossSpec(loss.family, from_logits, "class", kind, anchor, anchor)
     return None
 
 
@@ -67,25 +75,42 @@ def metric_specs(value: Any, output: str | None) -> tuple[MetricSpec, ...]:
     specs: list[MetricSpec] = []
     for item in _flatten(value):
         spelling: str | None = None
-        threshold: float | None = None
-        if isinstance(item, str) and item in V.ACCURACY_STRINGS:
+        threshold: float | None = DEFAULT_THRESHOLD
+        if isinstance(item, str) and item in ACCURACY_STRINGS:
             spelling = item
         elif isinstance(item, dict):
             kind, cfg = item.get("class_name"), item.get("config")
-            if kind == "BinaryAccuracy":
-                spelling = "BinaryAccuracy"
-                raw = cfg.get("threshold", 0.5) if isinstance(cfg, dict) else 0.5
-                threshold = float(raw) if isinstance(raw, (int, float)) else -1.0
-            elif kind == "function" and cfg == "binary_accuracy":
-                spelling = "binary_accuracy"
+            metric = SERIALIZED_THRESHOLD_METRICS.get(kind) if isinstance(kind, str) else None
+            if metric is not None:
+                spelling = metric.class_name
+                threshold = _threshold(cfg, metric.threshold.keyword, metric.default)
+            elif (
+                kind == "function"
+                and isinstance(cfg, str)
+                and cfg in SERIALIZED_THRESHOLD_FUNCTIONS
+            ):
+                spelling = str(cfg)
             elif kind == "MeanMetricWrapper" and isinstance(cfg, dict):
-                if cfg.get("fn") == "binary_accuracy" or cfg.get("name") in V.ACCURACY_STRINGS:
-                    spelling = str(cfg.get("name"))
-                    threshold = cfg.get("threshold") if "threshold" in cfg else None
+                fn, name = cfg.get("fn"), cfg.get("name")
+                if (isinstance(fn, str) and fn in SERIALIZED_THRESHOLD_FUNCTIONS) or (
+                    isinstance(name, str) and name in ACCURACY_STRINGS
+                ):
+                    spelling = str(name)
+                    threshold = _threshold(cfg, "threshold", DEFAULT_THRESHOLD)
         if spelling is not None:
             anchor = Anchor("metric", f"metric {spelling!r}", output, f"metric {spelling!r}")
             specs.append(MetricSpec(spelling, threshold, anchor))
     return tuple(specs)
+
+
+def _threshold(cfg: Any, keyword: str, default: float) -> float | None:
+    """A serialized threshold: the default when absent, None when not a number."""
+    if not isinstance(cfg, dict) or keyword not in cfg:
+        return default
+    value = cfg[keyword]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 def _loss_anchor(name: str, count: int, loss: Any, index: int) -> Anchor:

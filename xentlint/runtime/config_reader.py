@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentlint.facts import Act
-from xentlint.runtime import vocab as V
+from xentlint.knowledge import activations as A
+from xentlint.knowledge.layers import KERAS_CLASS_NAMES, LAYERS_BY_CLASS, Role
+from xentlint.knowledge.models import SERIALIZED_MODEL_CLASSES as MODEL_CLASSES
+from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.errors import CheckError
 from xentlint.runtime.graph import Graph, Op, Ref
 
@@ -48,12 +51,12 @@ class ConfigReader:
         if not isinstance(config, dict) or "class_name" not in config:
             raise CheckError("not a Keras model configuration (no class_name)")
         kind = str(config.get("class_name"))
-        library = kind in V.MODEL_CLASSES or self._library(config, kind)
+        library = kind in MODEL_CLASSES or self._library(config, kind)
         if not library:
             self.unsafe.append(f"model class {kind} (custom, not registered)")
         graph = self.model(config, prefix="")
         if graph is None:
-            if library and kind not in V.MODEL_CLASSES:
+            if library and kind not in MODEL_CLASSES:
                 raise CheckError(f"the saved object is a {kind}, not a model")
             # A subclassed model: its configuration does not describe its outputs.
             graph = Graph(kind, subclassed=True)
@@ -61,9 +64,9 @@ class ConfigReader:
 
     def model(self, entry: dict[str, Any], prefix: str) -> Graph | None:
         """A nested or top-level model entry; None when it is not a model."""
-        kind = entry.get("class_name")
+        kind = _text(entry.get("class_name"))
         cfg = entry.get("config")
-        if kind == "Sequential" or (kind in V.MODEL_CLASSES and isinstance(cfg, list)):
+        if kind == "Sequential" or (kind in MODEL_CLASSES and isinstance(cfg, list)):
             return self.sequential(cfg, prefix)
         if isinstance(cfg, dict) and "layers" in cfg and "output_layers" in cfg:
             return self.functional(cfg, prefix)  # also a registered subclass of Functional
@@ -96,7 +99,12 @@ class ConfigReader:
                 op.out_rank = in_rank
             graph.ops[position] = op
             previous = Ref(position)
-            rank = op.out_rank if op.out_rank is not None else (in_rank if op.passthrough else None)
+            if op.out_rank is not None:
+                rank = op.out_rank
+            elif op.passthrough and in_rank is not None:
+                rank = in_rank + op.rank_delta
+            else:
+                rank = None
             if op.applies is not None:
                 rank = in_rank
         if previous is not None:
@@ -108,10 +116,10 @@ class ConfigReader:
 
     def functional(self, cfg: dict[str, Any], prefix: str) -> Graph:
         graph = Graph(str(cfg.get("name", "model")))
-        for entry in cfg.get("layers") or []:
+        for entry in _list(cfg.get("layers")):
             if not isinstance(entry, dict):
                 continue
-            name = entry.get("name") or (entry.get("config") or {}).get("name")
+            name = entry.get("name") or _dict(entry.get("config")).get("name")
             if not isinstance(name, str):
                 continue
             op = self.layer(entry, prefix, key=name)
@@ -131,7 +139,7 @@ class ConfigReader:
         path = f"{prefix}{name}"
         op = Op(key, path, kind)
         op.out_rank = None
-        nested = self.model(entry, prefix=f"{path}/") if kind in V.MODEL_CLASSES else None
+        nested = self.model(entry, prefix=f"{path}/") if kind in MODEL_CLASSES else None
         if nested is not None:
             op.graph = nested
             return op
@@ -145,9 +153,9 @@ class ConfigReader:
 
     def _library(self, entry: dict[str, Any], kind: str) -> bool:
         """Keras' own class, or one registered with Keras in this process."""
-        if V.is_library_module(entry.get("module")):
+        if is_library_module(entry.get("module")):
             return True
-        if "module" not in entry and kind in V.KERAS_LAYER_NAMES:  # Keras 2: names only
+        if "module" not in entry and kind in KERAS_CLASS_NAMES:  # Keras 2: names only
             return True
         registered = entry.get("registered_name")
         return self.known(registered if isinstance(registered, str) else kind)
@@ -161,42 +169,49 @@ class ConfigReader:
 
 def classify(op: Op, kind: str, cfg: dict[str, Any], module: object = None) -> None:
     """Fill in what ``op`` does to class scores from its class and configuration."""
-    if kind in ("TimeDistributed", "Bidirectional") and isinstance(cfg.get("layer"), dict):
-        inner = cfg["layer"]
-        if kind == "TimeDistributed":
-            inner_cfg = inner.get("config") if isinstance(inner.get("config"), dict) else {}
-            classify(op, str(inner.get("class_name")), inner_cfg, inner.get("module"))
-        return
-    is_op = isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops"))
-    if is_op and kind in V.OP_ACTIVATIONS:  # keras.ops.softmax(x) in a functional graph
-        op.applies = V.OP_ACTIVATIONS[kind]
+    is_op = isinstance(module, str) and module.startswith(A.OP_MODULES)
+    if is_op and kind in A.OP_CLASSES:  # keras.ops.softmax(x) in a functional graph
+        op.applies = A.OP_CLASSES[kind]
         op.axis = cfg.get("axis", -1)
         return
-    if kind in V.UNITS_KEY:
-        op.units = _int(cfg.get(V.UNITS_KEY[kind]))
-        op.activation = activation_of(cfg.get("activation"))
-        op.channels_first = cfg.get("data_format") == "channels_first"
-        op.out_rank = _build_rank(cfg)
-    elif kind in V.RECURRENT:
-        op.units = _int(cfg.get("units") or cfg.get("filters"))
-        op.activation = Act.OTHER
-    elif kind == "Activation":
-        act = activation_of(cfg.get("activation"))
-        if act is Act.LINEAR:
-            op.passthrough = True
-        else:
-            op.applies = act
-    elif kind == "Softmax":
-        op.applies = Act.SOFTMAX
-        op.axis = cfg.get("axis", -1)
-    elif kind in V.OTHER_ACTIVATION_LAYERS:
-        op.applies = Act.OTHER
-    elif kind in V.PASSTHROUGH:
-        op.passthrough = True
-    elif kind == "TFOpLambda":
-        act = V.TF_OP_ACTIVATIONS.get(str(cfg.get("function")))
+    if kind == "TFOpLambda":
+        act = A.TF_OP_LAMBDA_FUNCTIONS.get(str(cfg.get("function")))
         if act is not None:
             op.applies = act
+        return
+    layer = LAYERS_BY_CLASS.get(kind)
+    if layer is None:
+        return
+    role = layer.role
+    if role is Role.WRAPPER:
+        inner = cfg.get(layer.inner.keyword) if layer.inner is not None else None
+        if layer.see_through and isinstance(inner, dict):
+            inner_cfg = inner.get("config") if isinstance(inner.get("config"), dict) else {}
+            classify(op, str(inner.get("class_name")), inner_cfg, inner.get("module"))
+    elif role is Role.UNITS:
+        assert layer.units is not None and layer.activation is not None
+        op.units = _int(cfg.get(layer.units.keyword))
+        op.activation = activation_of(cfg.get(layer.activation.keyword))
+        op.channels_first = layer.data_format and cfg.get("data_format") == "channels_first"
+        op.out_rank = _build_rank(cfg)
+    elif role is Role.RECURRENT:
+        assert layer.units is not None
+        op.units = _int(cfg.get(layer.units.keyword))
+        op.activation = Act.OTHER
+    elif role is Role.APPLIES:
+        if layer.activation is not None:
+            act = activation_of(cfg.get(layer.activation.keyword))
+            if act is Act.LINEAR:
+                op.passthrough = True
+            else:
+                op.applies = act
+        else:
+            op.applies = layer.applies
+            if layer.axis is not None:
+                op.axis = cfg.get(layer.axis.keyword, -1)
+    else:  # Role.PASSTHROUGH
+        op.passthrough = True
+        op.rank_delta = layer.rank_delta
 
 
 def activation_of(value: Any) -> Act:
@@ -204,10 +219,10 @@ def activation_of(value: Any) -> Act:
     if value is None:
         return Act.LINEAR
     if isinstance(value, str):
-        return V.activation_from_name(value)
+        return A.from_serialized(value)
     if isinstance(value, dict):
         if value.get("class_name") == "function" and isinstance(value.get("config"), str):
-            return V.activation_from_name(value["config"])
+            return A.from_serialized(value["config"])
         if isinstance(value.get("config"), dict) and value.get("class_name") == "Activation":
             return activation_of(value["config"].get("activation"))
     return Act.UNKNOWN
@@ -231,8 +246,8 @@ def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[tuple[st
     if kind == "function" and isinstance(value.get("config"), str):
         name = value["config"]
         module = value.get("module")
-        library = V.is_library_module(module) or str(module).startswith("tensorflow")
-        if not library and V.activation_from_name(name) is Act.UNKNOWN and not known(name):
+        library = is_library_module(module) or str(module).startswith("tensorflow")
+        if not library and A.from_serialized(name) is Act.UNKNOWN and not known(name):
             yield "custom function ", repr(name)
         return
     for item in value.values():
@@ -240,6 +255,20 @@ def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[tuple[st
 
 
 # --- helpers ---------------------------------------------------------------------------------
+# A configuration is data anyone can write: every value may have any JSON type. These read
+# a value as the type it should have, or as "nothing" (unknown), never raising.
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _int(value: Any) -> int | None:
@@ -256,7 +285,7 @@ def _build_rank(cfg: dict[str, Any]) -> int | None:
 
 
 def _input_shape(entry: dict[str, Any]) -> list[Any] | None:
-    cfg = entry.get("config") or {}
+    cfg = _dict(entry.get("config"))
     shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
     return shape if isinstance(shape, list) else None
 
@@ -276,6 +305,8 @@ def _keras_tensors(value: Any) -> Iterator[dict[str, Any]]:
 def _history_ref(history: Any) -> Ref | None:
     if isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str):
         node, index = _int(history[1]), _int(history[2])
+        if (node is not None and node < 0) or (index is not None and index < 0):
+            return None  # Keras never writes these: not a tensor reference
         return Ref(history[0], node or 0, index or 0)
     return None
 

@@ -37,6 +37,7 @@ class Op:
     axis: object = -1  # the axis ``applies`` normalises over (int, list, None = all)
     channels_first: bool = False
     passthrough: bool = False  # leaves class scores as they are (Dropout...)
+    rank_delta: int = 0  # a passthrough layer's output rank minus its input's (RepeatVector: 1)
     custom: bool = False  # code xentlint cannot see into
     calls: list[list[Ref]] = field(default_factory=list)  # per call: the input tensors
     in_ranks: list[int | None] = field(default_factory=list)  # per call: first input's rank
@@ -148,10 +149,13 @@ class Resolver:
             inner = op.graph
             if not inner.outputs:
                 return Resolved(Head(None, Act.UNKNOWN, op.kind, None, op.anchor))
-            index = ref.index if ref.index < len(inner.outputs) else 0
+            index = ref.index if 0 <= ref.index < len(inner.outputs) else 0
             return self.resolve(inner, inner.outputs[index][1])
-        if op.passthrough:
-            return self._input(graph, op, ref.call)
+        if op.passthrough and ref.call < len(op.calls) and op.calls[ref.call]:
+            inp = self._input(graph, op, ref.call)
+            if op.rank_delta and inp.rank is not None:
+                return Resolved(inp.head, inp.rank + op.rank_delta)
+            return inp
         if op.applies is Act.LINEAR:
             return self._input(graph, op, ref.call)
         if op.applies is not None:

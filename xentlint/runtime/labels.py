@@ -3,9 +3,8 @@
 Labels come from a ``.npy``/``.npz`` file or, from Python, as arrays, tensors, a
 ``tf.data.Dataset`` (its ``element_spec``: nothing is iterated) or an ``element_spec``.
 Each label set is assigned to one output (by name, by position, or the only output) and
-described: one-hot rows, integer class ids (with their range), binary labels. What the
-pure checks cannot express (negative class ids, binary labels outside [0, 1]) is reported
-here, under XEN203.
+described: one-hot rows, integer class ids (with their range), binary labels, and the
+range of their values (a :class:`~xentlint.facts.LabelRange`, which XEN203 checks).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from xentlint.facts import BINARY_FAMILIES, Finding, LabelEncoding, LabelEvidence, LossSpec
+from xentlint.facts import BINARY_FAMILIES, LabelEncoding, LabelEvidence, LabelRange, LossSpec
 from xentlint.runtime.anchors import Anchor
 from xentlint.runtime.errors import CheckError, require
 from xentlint.runtime.files import MIB, human_size, open_regular
@@ -292,7 +291,7 @@ def check_lengths(sets: dict[str, LabelSet]) -> None:
 class Described:
     evidence: LabelEvidence | None
     summary: str  # for the note: "one-hot rows of width 10, 100 rows"
-    findings: tuple[Finding, ...] = ()
+    label_range: LabelRange | None = None  # the values' range (arrays only)
 
 
 def describe(
@@ -321,28 +320,24 @@ def describe(
     if values.size == 0:
         return Described(None, "no labels")
     low, high = float(values.min()), float(values.max())
-    findings: list[Finding] = []
-    if binary_loss and (low < 0.0 or high > 1.0) and loss is not None:
-        findings.append(_out_of_range(labels, loss, low, high))
+    span = LabelRange(low, high, labels.anchor)
     if vector:
-        return _describe_rows(labels, values, findings)
+        return _describe_rows(labels, values, span)
     integral = bool(np.all(values == np.round(values)))
     if binary_loss:
         kind = "binary labels" if integral else "soft binary labels"
         ev = LabelEvidence(LabelEncoding.BINARY, None, kind, labels.anchor)
-        return Described(ev, f"{kind} {low:g}..{high:g}", tuple(findings))
+        return Described(ev, f"{kind} {low:g}..{high:g}", span)
     if not integral:
-        return Described(None, f"non-integer values {low:g}..{high:g}", tuple(findings))
+        return Described(None, f"non-integer values {low:g}..{high:g}", span)
     source = f"integer class ids {int(low)}..{int(high)}"
     classes = int(high) + 1
     num = classes if units is not None and classes > units else None
-    if low < 0 and loss is not None:
-        findings.append(_negative(labels, loss, int(low)))
     ev = LabelEvidence(LabelEncoding.INTEGER, num, source, labels.anchor)
-    return Described(ev, f"{source}, {values.size} ids", tuple(findings))
+    return Described(ev, f"{source}, {values.size} ids", span)
 
 
-def _describe_rows(labels: LabelSet, values: Any, findings: list[Finding]) -> Described:
+def _describe_rows(labels: LabelSet, values: Any, span: LabelRange) -> Described:
     np = require("numpy")
     width = int(values.shape[-1])
     rows = values.reshape(-1, width)
@@ -359,8 +354,8 @@ def _describe_rows(labels: LabelSet, values: Any, findings: list[Finding]) -> De
         source = f"multi-label rows of width {width}"
         ev = LabelEvidence(LabelEncoding.BINARY, None, source, labels.anchor)
     else:
-        return Described(None, f"rows of width {width}", tuple(findings))
-    return Described(ev, f"{source}, {count} rows", tuple(findings))
+        return Described(None, f"rows of width {width}", span)
+    return Described(ev, f"{source}, {count} rows", span)
 
 
 def _describe_spec(labels: LabelSet, vector: bool, binary_loss: bool) -> Described:
@@ -380,23 +375,3 @@ def _describe_spec(labels: LabelSet, vector: bool, binary_loss: bool) -> Describ
 
 def _shape(shape: tuple[int | None, ...]) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-def _negative(labels: LabelSet, loss: LossSpec, low: int) -> Finding:
-    return Finding(
-        "XEN203",
-        f"the labels contain negative class ids (down to {low}, at {{0}}); class ids must lie "
-        f"in [0, units).",
-        loss.anchor,
-        (labels.anchor,),
-    )
-
-
-def _out_of_range(labels: LabelSet, loss: LossSpec, low: float, high: float) -> Finding:
-    return Finding(
-        "XEN203",
-        f"binary crossentropy expects labels in [0, 1], but the labels at {{0}} range from "
-        f"{low:g} to {high:g} (for -1/1 labels, map -1 to 0).",
-        loss.anchor,
-        (labels.anchor,),
-    )

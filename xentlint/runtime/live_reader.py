@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from xentlint.runtime import vocab as V
+from xentlint.knowledge.models import SERIALIZED_MODEL_CLASSES
+from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.config_reader import classify
 from xentlint.runtime.graph import Graph, Op, Ref
 
@@ -22,7 +23,7 @@ _LIBRARY_FUNCTION_PACKAGES = ("keras", "tensorflow", "tf_keras", "jax", "torch")
 def _keras_base(cls: type) -> tuple[str, str, bool]:
     """(class name, module, is-a-subclass) of the nearest Keras class in ``cls``'s MRO."""
     for base in cls.__mro__:
-        if V.is_library_module(base.__module__):
+        if is_library_module(base.__module__):
             return base.__name__, base.__module__, base is not cls
     return cls.__name__, cls.__module__, True
 
@@ -160,11 +161,10 @@ class LiveReader:
 
 
 def _is_model(layer: Any) -> bool:
-    return any(c.__name__ in ("Model", "Functional", "Sequential") for c in type(layer).__mro__)
+    return any(c.__name__ in SERIALIZED_MODEL_CLASSES for c in type(layer).__mro__)
 
 
 def _is_sequential(model: Any) -> bool:
     return any(
-        c.__name__ == "Sequential" and V.is_library_module(c.__module__)
-        for c in type(model).__mro__
+        c.__name__ == "Sequential" and is_library_module(c.__module__) for c in type(model).__mro__
     )

@@ -149,16 +149,3 @@ def observe(values: Any, np: Any) -> Observation | None:
         rank,
         f"the values range from {low:.3g} to {high:.3g}, outside [0, 1]",
     )
-
-
-def contradicts(configured: Act, observed: Act) -> bool:
-    """Whether an observation contradicts a configured (known) activation."""
-    if configured is Act.LINEAR:
-        return observed in (Act.SOFTMAX, Act.SIGMOID, Act.LOG_SOFTMAX)
-    if configured is Act.SOFTMAX:
-        return observed is not Act.SOFTMAX
-    if configured is Act.SIGMOID:
-        return observed in (Act.LINEAR, Act.LOG_SOFTMAX)
-    if configured is Act.LOG_SOFTMAX:
-        return observed is not Act.LOG_SOFTMAX
-    return False

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from xentlint.checks import run_checks
+from xentlint.checks.registry import run_checks
 from xentlint.diagnostics import RawFinding
 from xentlint.facts import Facts, Finding
 from xentlint.guard import pathological
@@ -64,21 +64,24 @@ def _parse_ast(source: str) -> tuple[RawFinding | None, ast.Module | None]:
     return None, tree
 
 
-def _plain_line(line: int, _finding_line: int) -> str:
+def plain_line(line: int, _finding_line: int) -> str:
     return f"line {line}"
 
 
 def analyze_source(
     source: str,
     codes: Iterable[str] | None = None,
-    describe_line: Callable[[int, int], str] = _plain_line,
+    describe_line: Callable[[int, int], str] = plain_line,
+    fixes: Callable[[Analysis], dict[int, str]] | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
     ``codes`` limits the checks that run (all when None). ``describe_line(line,
     finding_line)`` renders a reference to another place in a message ("line 12"; the
-    notebook front end says "line 3 of cell 2"). A syntax error yields a single XEN901
-    finding at the parser's position. Never raises for any input string.
+    notebook front end says "line 3 of cell 2"). ``fixes(analysis)`` says which findings
+    have an automatic fix (``{id(finding): "safe" | "unsafe"}``; the pipeline passes the
+    fix layer's, which this front end does not import). A syntax error yields a single
+    XEN901 finding at the parser's position. Never raises for any input string.
     """
     error, tree = _parse_ast(source)
     if error is not None:
@@ -87,19 +90,8 @@ def analyze_source(
     if analysis is None or not analysis.findings:
         return []
     positions = _anchor_positions(analysis, source, tree)
-    return _locate(analysis.module, analysis.findings, describe_line, _fixes(analysis), positions)
-
-
-def _fixes(analysis: Analysis) -> dict[int, str]:
-    """Which findings ``xentlint check --fix`` can fix, with the fix's safety."""
-    try:
-        from xentlint.fix.rules import fixable
-
-        return fixable(analysis.facts, analysis.findings, analysis.module)
-    except Exception:  # noqa: BLE001 - a fixer bug must not break linting
-        if os.environ.get("XENTLINT_DEBUG"):
-            raise
-        return {}
+    available = fixes(analysis) if fixes is not None else {}
+    return _locate(analysis.module, analysis.findings, describe_line, available, positions)
 
 
 @dataclass
@@ -146,7 +138,7 @@ def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis 
     return Analysis(module, facts, run_checks(facts, codes), interpreter.owners)
 
 
-def _positions(module: Any) -> Any:
+def node_positions(module: Any) -> Any:
     """Positions of every node, from one code generation pass over the module.
 
     ``MetadataWrapper.resolve(PositionProvider)`` also runs a full visitor pass that
@@ -264,7 +256,7 @@ def _locate(
     positions: Any = None,
 ) -> list[RawFinding]:
     if positions is None:
-        positions = _positions(module)
+        positions = node_positions(module)
     out: dict[tuple[str, int, int], RawFinding] = {}
     for finding in findings:
         where = positions.get(finding.anchor)

@@ -20,7 +20,10 @@ from xentlint.facts import (
     Facts,
     Head,
 )
-from xentlint.static import names as N
+from xentlint.knowledge.layers import LAYER_BASES
+from xentlint.knowledge.models import MODEL_BASES
+from xentlint.knowledge.names import canonical
+from xentlint.knowledge.snippets import BARE_NAMES
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.frames import Args, Frame, const_int, dotted
 from xentlint.static.keras_semantics import KerasSemantics, literal_array
@@ -336,10 +339,10 @@ class Interpreter(KerasSemantics):
         for base in node.bases:
             value = self.eval(base.value, frame)
             if isinstance(value, Ref):
-                qname = N.canonical(value.qname)
-                if qname in N.MODEL_CLASSES:
+                qname = canonical(value.qname)
+                if qname in MODEL_BASES:
                     kind = "model"
-                elif qname in N.LAYER_BASES or qname.startswith("keras.layers."):
+                elif qname in LAYER_BASES or qname.startswith("keras.layers."):
                     kind = "layer" if kind == "plain" else kind
             elif isinstance(value, Class) and value.kind != "plain":
                 kind = value.kind
@@ -442,7 +445,7 @@ class Interpreter(KerasSemantics):
             return Const({"True": True, "False": False, "None": None}[name])
         if name == "enumerate":
             return Ref("builtins.enumerate")
-        qname = N.BARE_NAMES.get(name)
+        qname = BARE_NAMES.get(name)
         if qname is not None and not self._bound_anywhere(name):
             return Ref(qname)
         return UNKNOWN
@@ -601,7 +604,7 @@ class Interpreter(KerasSemantics):
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
         if isinstance(func, Ref):
-            return self.library_call(N.canonical(func.qname), node, args)
+            return self.library_call(canonical(func.qname), node, args)
         if isinstance(func, Layer):
             return self.apply_layer(func, args.pos[0] if args.pos else UNKNOWN)
         if isinstance(func, Model):
@@ -629,7 +632,7 @@ def _same(a: Any, b: Any) -> bool:
     if a is b:
         return True
     if isinstance(a, Ref) and isinstance(b, Ref):
-        return N.canonical(a.qname) == N.canonical(b.qname)
+        return canonical(a.qname) == canonical(b.qname)
     if isinstance(a, Const) and isinstance(b, Const):
         return type(a.value) is type(b.value) and a.value == b.value
     return False

@@ -22,7 +22,34 @@ from xentlint.facts import (
     LossSpec,
     MetricSpec,
 )
-from xentlint.static import names as N
+from xentlint.knowledge import activations as A
+from xentlint.knowledge.labels import (
+    ARRAY_METHODS,
+    ARRAY_METHODS_KEEP,
+    DATASET_METHODS_KEEP,
+    INSTANCE_METHODS,
+    LABEL_MODES,
+    LABEL_PRODUCERS,
+    IdsFromOneHot,
+    LabelModeDataset,
+    LabelProducer,
+    LabelsArgDataset,
+    LoadedDataset,
+    OneHot,
+    PairDataset,
+    SameLabels,
+)
+from xentlint.knowledge.layers import LAYER_FUNCTIONS, LAYERS, Role
+from xentlint.knowledge.losses import LOGITS_OPS, LOSS_CLASSES, LOSS_FUNCTIONS, LOSS_STRINGS
+from xentlint.knowledge.metrics import (
+    ACCURACY_STRINGS,
+    DEFAULT_THRESHOLD,
+    THRESHOLD_FUNCTIONS,
+    THRESHOLD_METRICS,
+    ThresholdMetric,
+)
+from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
+from xentlint.knowledge.names import canonical, last_part
 from xentlint.static.frames import Args, Enumerated, const_bool, const_int
 from xentlint.static.values import (
     UNKNOWN,
@@ -59,122 +86,120 @@ class KerasSemantics:
     # --- library semantics -------------------------------------------------------------
 
     def library_call(self, q: str, node: cst.Call, args: Args) -> Value:
-        if q == "keras.Sequential":
+        model_kind = MODEL_PRODUCERS.get(q)
+        if model_kind is not None:
+            return self.make_model(model_kind, node, args)
+        if q.startswith("keras.layers."):
+            return self.make_layer(q, node, args)
+        function_layer = LAYER_FUNCTIONS.get(q)
+        if function_layer is not None:
+            layer_q, inputs = function_layer
+            layer = self.make_layer(layer_q, node, _shift(args))
+            return self.apply_layer(layer, args.get(inputs.keyword, inputs.position) or UNKNOWN)
+        if q in A.ACTIVATION_OPS:
+            return self.activation_op(q, node, args)
+        loss = LOSS_CLASSES.get(q)
+        if loss is not None:
+            return Loss(
+                self._loss_spec(loss.family, "class", q, node, args, loss.class_from_logits)
+            )
+        loss = LOSS_FUNCTIONS.get(q)
+        if loss is not None:
+            spec = self._loss_spec(
+                loss.family, "function", q, node, args, loss.function_from_logits
+            )
+            self.loss_call(spec, args, node, y_true_index=0, y_pred_index=1)
+            return UNKNOWN
+        op = LOGITS_OPS.get(q)
+        if op is not None:
+            spec = LossSpec(op.family, True, "op", last_part(q), node)
+            self.loss_call(spec, args, node, 0, 1, labels_kw=op.labels, logits_kw=op.logits)
+            return UNKNOWN
+        producer = LABEL_PRODUCERS.get(q)
+        if producer is not None:
+            return self.produce_labels(producer, q, node, args)
+        if q in INSTANCE_METHODS:
+            return Instance(q)
+        metric = THRESHOLD_METRICS.get(q)
+        if metric is not None:
+            return Metric(metric.class_name, _threshold(metric, args), node)
+        if q == "builtins.enumerate":
+            return Enumerated(args.pos[0] if args.pos else UNKNOWN)
+        return UNKNOWN
+
+    def make_model(self, kind: ModelKind, node: cst.Call, args: Args) -> Value:
+        if kind is ModelKind.SEQUENTIAL:
             return self.make_sequential(node, args)
-        if q == "keras.Model":
+        if kind is ModelKind.FUNCTIONAL:
             outputs = args.get("outputs", 1)
             if outputs is None:
                 return UNKNOWN
             model = Model(node=node, outputs=outputs, ctx_depth=self.cond)
             self.models.append(model)
             return model
-        if q == "keras.Input":
-            return Tensor(Head(None, Act.UNKNOWN))
-        if q.startswith("keras.layers."):
-            return self.make_layer(q, node, args)
-        if q == "tensorflow.layers.dense":
-            layer = self.make_layer("keras.layers.Dense", node, _shift(args))
-            return self.apply_layer(layer, args.get("inputs", 0) or UNKNOWN)
-        if q in N.ACTIVATION_OPS:
-            return self.activation_op(q, node, args)
-        if q in N.LOSS_CLASSES:
-            family, index = N.LOSS_CLASSES[q]
-            return Loss(self._loss_spec(family, "class", q, node, args, index))
-        if q in N.LOSS_FUNCTIONS:
-            family, index = N.LOSS_FUNCTIONS[q]
-            spec = self._loss_spec(family, "function", q, node, args, index)
-            self.loss_call(spec, args, node, y_true_index=0, y_pred_index=1)
-            return UNKNOWN
-        if q in N.LOGITS_OPS:
-            family, labels_kw, logits_kw = N.LOGITS_OPS[q]
-            spec = LossSpec(family, True, "op", q.rsplit(".", 1)[1], node)
-            self.loss_call(spec, args, node, 0, 1, labels_kw=labels_kw, logits_kw=logits_kw)
-            return UNKNOWN
-        if q in N.ONE_HOT_FUNCTIONS:
-            keyword, index = N.ONE_HOT_FUNCTIONS[q]
-            depth = const_int(args.get(keyword, index))
-            source = args.first(("y", "indices"), 0)
-            if depth is None and isinstance(source, Labels) and q.endswith("to_categorical"):
+        return Tensor(Head(None, Act.UNKNOWN))  # keras.Input(...)
+
+    def produce_labels(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
+        """The value a label producer of the knowledge base returns (one branch per type)."""
+        if isinstance(entry, OneHot):
+            depth = None
+            if entry.depth is not None:
+                depth = const_int(args.get(entry.depth.keyword, entry.depth.position))
+            source = args.first(entry.ids, 0)
+            if depth is None and isinstance(source, Labels) and entry.depth_from_ids:
                 depth = source.evidence.num_classes
-            return Labels(LabelEvidence(LabelEncoding.ONE_HOT, depth, q.rsplit(".", 1)[1], node))
-        if q.startswith("keras.datasets.") and q.endswith(".load_data"):
-            return self.load_dataset(q, node, args)
-        if q in N.DIRECTORY_DATASETS:
-            return self.directory_dataset(q, node, args, "label_mode", "int")
-        if q == "keras.preprocessing.image.ImageDataGenerator":
-            return Instance(q)
-        if q in (
-            "tensorflow.data.Dataset.from_tensor_slices",
-            "tensorflow.data.Dataset.from_tensors",
-        ):
-            data = args.get("tensors", 0)
-            if isinstance(data, Seq) and len(data.items) == 2:
-                labels = data.items[1]
-                return Dataset(labels.evidence if isinstance(labels, Labels) else None)
-            return UNKNOWN
-        if q in ("numpy.argmax", "tensorflow.argmax", "keras.ops.argmax", "tensorflow.math.argmax"):
-            source = args.first(("a", "input", "x"), 0)
+            return Labels(LabelEvidence(LabelEncoding.ONE_HOT, depth, last_part(q), node))
+        if isinstance(entry, IdsFromOneHot):
+            source = args.first(entry.source, 0)
             if isinstance(source, Labels) and source.evidence.encoding is LabelEncoding.ONE_HOT:
                 ev = source.evidence
                 return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
             return UNKNOWN
-        if q in (
-            "numpy.array",
-            "numpy.asarray",
-            "numpy.squeeze",
-            "tensorflow.convert_to_tensor",
-            "tensorflow.constant",
-            "tensorflow.squeeze",
-            "tensorflow.cast",
-            "keras.ops.convert_to_tensor",
-        ):
-            source = args.first(("a", "value", "x"), 0)
+        if isinstance(entry, SameLabels):
+            source = args.first(entry.source, 0)
             if isinstance(source, (Labels, LiteralArray)):
                 return source
             return UNKNOWN
-        if q == "keras.metrics.BinaryAccuracy":
-            threshold = args.get("threshold", 2)
-            value = (
-                threshold.value
-                if isinstance(threshold, Const)
-                else (None if threshold is None else -1.0)
-            )
-            return Metric(
-                "BinaryAccuracy", value if isinstance(value, (int, float)) else None, node
-            )
-        if q == "builtins.enumerate":
-            return Enumerated(args.pos[0] if args.pos else UNKNOWN)
+        if isinstance(entry, LoadedDataset):
+            return self.load_dataset(entry, node, args)
+        if isinstance(entry, LabelModeDataset):
+            return self.directory_dataset(node, args, entry.mode.keyword, entry.default)
+        if isinstance(entry, PairDataset):
+            data = args.get(entry.tensors.keyword, entry.tensors.position)
+            if isinstance(data, Seq) and len(data.items) == 2:
+                labels = data.items[1]
+                return Dataset(labels.evidence if isinstance(labels, Labels) else None)
+            return UNKNOWN
+        if isinstance(entry, LabelsArgDataset):
+            labels = args.get(entry.labels.keyword, entry.labels.position)
+            return Dataset(labels.evidence if isinstance(labels, Labels) else None)
         return UNKNOWN
 
-    def load_dataset(self, q: str, node: cst.Call, args: Args) -> Value:
-        name = q.split(".")[2]
-        classes = N.DATASET_CLASSES.get(name)
-        if classes is None:
-            return UNKNOWN
-        if name == "cifar100":
-            mode = args.get("label_mode", 0)
-            if isinstance(mode, Const) and mode.value == "coarse":
-                classes = 20
-            elif mode is not None and not (isinstance(mode, Const) and mode.value == "fine"):
+    def load_dataset(self, entry: LoadedDataset, node: cst.Call, args: Args) -> Value:
+        classes: int | None = entry.classes
+        if entry.mode is not None:
+            mode = args.get(entry.mode.keyword, entry.mode.position)
+            modes = dict(entry.modes)
+            if isinstance(mode, Const) and isinstance(mode.value, str) and mode.value in modes:
+                classes = modes[mode.value]
+            elif mode is not None:
                 return UNKNOWN
         encoding = LabelEncoding.INTEGER
-        source = f"{name}.load_data()"
+        source = f"{entry.name}.load_data()"
 
         def labels() -> Labels:
             return Labels(LabelEvidence(encoding, classes, source, node))
 
         return Seq([Seq([UNKNOWN, labels()]), Seq([UNKNOWN, labels()])])
 
-    def directory_dataset(
-        self, q: str, node: cst.Call, args: Args, keyword: str, default: str
-    ) -> Value:
+    def directory_dataset(self, node: cst.Call, args: Args, keyword: str, default: str) -> Value:
         mode = args.get(keyword)
         mode_name = (
             default if mode is None else (mode.value if isinstance(mode, Const) else UNKNOWN)
         )
         if mode_name is UNKNOWN:
             return UNKNOWN
-        encoding = N.LABEL_MODES.get(mode_name) if isinstance(mode_name, str) else None
+        encoding = LABEL_MODES.get(mode_name) if isinstance(mode_name, str) else None
         if encoding is None:
             return Dataset(None)
         shown = f"{keyword}={mode_name!r}" + ("" if mode is not None else " (the default)")
@@ -182,16 +207,16 @@ class KerasSemantics:
 
     def value_method(self, method: DatasetMethod, node: cst.Call, args: Args) -> Value:
         target, name = method.target, method.name
-        if isinstance(target, Instance) and name in ("flow_from_directory", "flow_from_dataframe"):
-            return self.directory_dataset(name, node, args, "class_mode", "categorical")
-        if isinstance(target, Instance) and name == "flow":
-            labels = args.get("y", 1)
-            return Dataset(labels.evidence if isinstance(labels, Labels) else None)
-        if isinstance(target, Dataset) and name in N.DATASET_METHODS_KEEP:
+        if isinstance(target, Instance) and target.qname in INSTANCE_METHODS:
+            entry = INSTANCE_METHODS[target.qname].get(name)
+            if entry is not None:
+                return self.produce_labels(entry, name, node, args)
+            return UNKNOWN
+        if isinstance(target, Dataset) and name in DATASET_METHODS_KEEP:
             return target
-        if isinstance(target, Labels) and name in N.ARRAY_METHODS_KEEP:
+        if isinstance(target, Labels) and name in ARRAY_METHODS_KEEP:
             return target
-        if isinstance(target, Labels) and name == "argmax":
+        if isinstance(target, Labels) and name in ARRAY_METHODS:
             ev = target.evidence
             if ev.encoding is LabelEncoding.ONE_HOT:
                 return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
@@ -253,54 +278,60 @@ class KerasSemantics:
             model.current = UNKNOWN
 
     def make_layer(self, q: str, node: cst.Call, args: Args) -> Value:
-        kind = q
         name_value = args.get("name")
         name = (
             name_value.value
             if isinstance(name_value, Const) and isinstance(name_value.value, str)
             else None
         )
-        if q in N.UNITS_LAYERS:
-            units_kw, act_index = N.UNITS_LAYERS[q]
-            units_value = args.get(units_kw, 0)
-            units = const_int(units_value)
-            act_value = args.get("activation", act_index)
-            act_node = args.node("activation", act_index)
-            act = _activation(act_value)
+        kind = LAYERS.get(q)
+        if kind is None:
+            return Layer(q, node, name=name)
+        role = kind.role
+        if role is Role.UNITS:
+            units_arg = kind.units
+            assert units_arg is not None and kind.activation is not None
+            units = const_int(args.get(units_arg.keyword, units_arg.position))
+            act_kw, act_index = kind.activation.keyword, kind.activation.position
+            act_node = args.node(act_kw, act_index)
+            act = _activation(args.get(act_kw, act_index))
             layer = Layer(
-                kind, node, units, act, act_node if act_node is not None else node,
-                args.node(units_kw, 0), name,
+                q, node, units, act, act_node if act_node is not None else node,
+                args.node(units_arg.keyword, units_arg.position), name,
             )  # fmt: skip
-            fmt = args.get("data_format")
-            over_last = not (isinstance(fmt, Const) and fmt.value == "channels_first")
-            if fmt is not None and not isinstance(fmt, Const):
-                over_last = None
+            over_last: bool | None = True
+            if kind.data_format:
+                fmt = args.get("data_format")
+                over_last = not (isinstance(fmt, Const) and fmt.value == "channels_first")
+                if fmt is not None and not isinstance(fmt, Const):
+                    over_last = None
             if act in (Act.SOFTMAX, Act.SIGMOID):
                 self.sites.append(
                     ActivationSite(act, Act.LINEAR, units, over_last, layer.activation_anchor)
                 )
             return layer
-        if q in N.RECURRENT_LAYERS:
-            return Layer(kind, node, const_int(args.get("units", 0)), Act.OTHER, node, None, name)
-        if q == "keras.layers.Activation":
-            act = _activation(args.get("activation", 0))
-            return Layer(kind, node, name=name, applies=act, over_last_axis=True)
-        if q == "keras.layers.Softmax":
-            axis = args.get("axis", 0)
-            if axis is None:
-                over: bool | None = True
-            else:
-                i = const_int(axis)
-                over = None if i is None else i == -1
-            return Layer(kind, node, name=name, applies=Act.SOFTMAX, over_last_axis=over)
-        if q == "keras.layers.TimeDistributed":
-            inner = args.get("layer", 0)
-            return inner if isinstance(inner, Layer) else Layer(kind, node, name=name)
-        if q in N.OTHER_ACTIVATION_LAYERS:
-            return Layer(kind, node, name=name, applies=Act.OTHER, over_last_axis=True)
-        if q in N.PASSTHROUGH_LAYERS:
-            return Layer(kind, node, name=name, passthrough=True)
-        return Layer(kind, node, name=name)
+        if role is Role.RECURRENT:
+            assert kind.units is not None
+            units = const_int(args.get(kind.units.keyword, kind.units.position))
+            return Layer(q, node, units, Act.OTHER, node, None, name)
+        if role is Role.APPLIES:
+            if kind.activation is not None:
+                act = _activation(args.get(kind.activation.keyword, kind.activation.position))
+                return Layer(q, node, name=name, applies=act, over_last_axis=True)
+            over: bool | None = True
+            if kind.axis is not None:
+                axis = args.get(kind.axis.keyword, kind.axis.position)
+                if axis is not None:
+                    i = const_int(axis)
+                    over = None if i is None else i == -1
+            return Layer(q, node, name=name, applies=kind.applies, over_last_axis=over)
+        if role is Role.WRAPPER:
+            if kind.see_through and kind.inner is not None:
+                inner = args.get(kind.inner.keyword, kind.inner.position)
+                if isinstance(inner, Layer):
+                    return inner
+            return Layer(q, node, name=name)
+        return Layer(q, node, name=name, passthrough=True)  # Role.PASSTHROUGH
 
     def apply_layer(self, layer: Layer | Value, inp: Value) -> Value:
         if isinstance(layer, Model):
@@ -311,7 +342,7 @@ class KerasSemantics:
             return self.model_output(layer.model)
         if layer.passthrough:
             return inp if isinstance(inp, Tensor) else UNKNOWN
-        short = layer.kind.rsplit(".", 1)[-1]
+        short = last_part(layer.kind)
         if layer.applies is Act.LINEAR:
             return inp  # Activation("linear") / Activation(None) is the identity
         if layer.applies is not None:
@@ -333,7 +364,8 @@ class KerasSemantics:
                 Head(head.units, act, short, layer.name or head.name, layer.node, layer.node,
                      head.units_anchor)
             )  # fmt: skip
-        if layer.kind in N.UNITS_LAYERS or layer.kind in N.RECURRENT_LAYERS:
+        kind = LAYERS.get(layer.kind)
+        if kind is not None and kind.role in (Role.UNITS, Role.RECURRENT):
             return Tensor(
                 Head(layer.units, layer.activation, short, layer.name, layer.node,
                      layer.activation_anchor, layer.units_anchor)
@@ -341,9 +373,9 @@ class KerasSemantics:
         return Tensor(Head(None, Act.UNKNOWN, short, layer.name, layer.node))
 
     def activation_op(self, q: str, node: cst.Call, args: Args) -> Value:
-        applied = N.ACTIVATION_OPS[q]
-        inp = args.first(("logits", "x", "features"), 0)
-        axis = args.first(("axis", "dim"))
+        applied = A.ACTIVATION_OPS[q]
+        inp = args.first(A.OP_INPUT_KEYWORDS, 0)
+        axis = args.first(A.OP_AXIS_KEYWORDS)
         if axis is None and len(args.pos) > 1:
             axis = args.pos[1]
         over: bool | None = (
@@ -443,24 +475,33 @@ class KerasSemantics:
         if isinstance(value, Loss):
             return value.spec
         if isinstance(value, Const) and isinstance(value.value, str):
-            family = N.LOSS_STRINGS.get(value.value)
+            family = LOSS_STRINGS.get(value.value)
             anchor = value.node or (node.value if isinstance(node, cst.Arg) else node)
             if family is not None:
                 return LossSpec(family, False, "string", value.value, anchor)
             return None
         if isinstance(value, Ref):
-            q = N.canonical(value.qname)
-            if q in N.LOSS_FUNCTIONS:
+            q = canonical(value.qname)
+            loss = LOSS_FUNCTIONS.get(q)
+            if loss is not None:
                 anchor = node.value if isinstance(node, cst.Arg) else node
-                return LossSpec(
-                    N.LOSS_FUNCTIONS[q][0], False, "function", q.rsplit(".", 1)[1], anchor
-                )
+                return LossSpec(loss.family, False, "function", last_part(q), anchor)
             return None
         if isinstance(value, Function) and head is not None:
             # a custom loss: follow it with the head as y_pred, to see what it applies
             self.call_function(value, Args([UNKNOWN, Tensor(head)], {}, [], {}))
             return None
         return None
+
+
+def _threshold(metric: ThresholdMetric, args: Args) -> float | None:
+    """The threshold a metric call sets: its default when not given, None when unknown."""
+    value = args.get(metric.threshold.keyword, metric.threshold.position)
+    if value is None:
+        return metric.default
+    if isinstance(value, Const) and isinstance(value.value, (int, float)):
+        return value.value
+    return None
 
 
 def _shift(args: Args) -> Args:
@@ -475,14 +516,10 @@ def _activation(value: Value | None) -> Act:
         if value.value is None:
             return Act.LINEAR
         if isinstance(value.value, str):
-            name = value.value.lower()
-            if name in N.ACTIVATION_STRINGS:
-                return N.ACTIVATION_STRINGS[name]
-            if name in N.OTHER_ACTIVATION_STRINGS:
-                return Act.OTHER
+            return A.from_string(value.value)
         return Act.UNKNOWN
     if isinstance(value, Ref):
-        return N.ACTIVATION_FUNCTIONS.get(N.canonical(value.qname), Act.UNKNOWN)
+        return A.ACTIVATION_FUNCTIONS.get(canonical(value.qname), Act.UNKNOWN)
     return Act.UNKNOWN
 
 
@@ -597,10 +634,12 @@ def _metrics(value: Value | None) -> tuple[MetricSpec, ...]:
     specs: list[MetricSpec] = []
     for item in items:
         if isinstance(item, Const) and isinstance(item.value, str):
-            if item.value in N.ACCURACY_STRINGS:
-                specs.append(MetricSpec(item.value, None, item.node))
+            if item.value in ACCURACY_STRINGS:
+                specs.append(MetricSpec(item.value, DEFAULT_THRESHOLD, item.node))
         elif isinstance(item, Metric):
             specs.append(MetricSpec(item.spelling, item.threshold, item.node))
-        elif isinstance(item, Ref) and N.canonical(item.qname) == "keras.metrics.binary_accuracy":
-            specs.append(MetricSpec("binary_accuracy", None, None))
+        elif isinstance(item, Ref):
+            function = THRESHOLD_FUNCTIONS.get(canonical(item.qname))
+            if function is not None:
+                specs.append(MetricSpec(function, DEFAULT_THRESHOLD, None))
     return tuple(specs)

@@ -1,0 +1,14 @@
+"""XEN901 syntax-error: reported by the static front end (``ast``), no check."""
+
+from __future__ import annotations
+
+from xentlint.rule import Rule
+
+RULE = Rule(
+    code="XEN901",
+    name="syntax-error",
+    severity="E",
+    summary="the file cannot be parsed",
+    fix="",
+    fix_safety="none",
+)

@@ -1,0 +1,47 @@
+"""The registry of output formats: :func:`formatter` registers one under its name.
+
+A formatter receives the sorted findings, the run's :class:`OutputOptions` and a text
+stream. :mod:`xentlint.output` (text, json, concise...) and :mod:`xentlint.ci_output`
+(sarif, github, gitlab) register theirs here; ``FORMATTERS`` is complete once
+:mod:`xentlint.output` is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+from xentlint.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from xentlint.excerpt import Sources
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    files: int = 0  # how many files were checked
+    statistics: bool = False
+    quiet: bool = False
+    color: bool = False
+    #: ``--unsafe-fixes``: unsafe fixes count as available (``[*]``).
+    unsafe_fixes: bool = False
+    #: Where ``full`` reads the reported lines (None: no excerpts).
+    sources: Sources | None = None
+
+
+Formatter = Callable[[Sequence[Diagnostic], OutputOptions, TextIO], None]
+FORMATTERS: dict[str, Formatter] = {}
+#: Names ``--output-format`` also accepts, not listed in ``--help``.
+ALIASES: Mapping[str, str] = {"text": "concise"}
+TEXT_FORMATS = ("concise", "full", "grouped")
+
+
+def formatter(name: str) -> Callable[[Formatter], Formatter]:
+    """Register a formatter under ``name``."""
+
+    def register(function: Formatter) -> Formatter:
+        FORMATTERS[name] = function
+        return function
+
+    return register
