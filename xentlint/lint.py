@@ -79,7 +79,7 @@ def _analyze(text: str, config: Config, program: Program | None = None) -> list[
     describe = _describe_line(program) if program is not None and program.is_notebook else None
     if describe is None:
         return static.analyze_source(text, codes)
-    return static.analyze_source(text, codes, describe)
+    return static.analyze_source(text, codes, describe, True)  # a notebook
 
 
 def _unreadable(path: str, error: UnreadableSource) -> RawFinding:

@@ -2,7 +2,7 @@
 
 One round: analyse the document, keep the findings the configuration reports (selection,
 per-file ignores, ``# noqa``), plan a fix for each, merge the fixes' intents, apply them
-all in one transform, and check that the result parses (LibCST and ``ast``) and, for a
+all in one transform, and check that the result compiles (CPython) and parses (LibCST) and, for a
 notebook, that it can be written back into the cells. If the combined edit fails, the
 fixes are retried one by one and those that break the code are dropped and reported.
 Rounds repeat (at most :data:`MAX_ROUNDS`) until nothing is left to fix, because one fix
@@ -11,10 +11,8 @@ can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"`` an XEN107
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -144,17 +142,18 @@ def fix_availability(
 # --------------------------------------------------------------------------- one round
 
 
-def parses(code: str) -> str | None:
-    """None when ``code`` parses with both LibCST and ``ast``, else the error."""
-    from xentlint.guard import parse_module, pathological
+def parses(code: str, *, notebook: bool = False) -> str | None:
+    """None when ``code`` compiles (CPython) and parses with LibCST, else the error."""
+    from xentlint.guard import parse_module, too_complex
+    from xentlint.static.analyze import syntax_error
 
-    problem = pathological(code)  # would cost ast.parse gigabytes
+    error = syntax_error(code, notebook=notebook)  # also refuses what would cost gigabytes
+    if error is not None:
+        return error.message
+    problem = too_complex(code)  # or minutes
     if problem is not None:
         return problem
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(code)
         parse_module(code)  # LibCST on a deep enough stack: deep nesting cannot segfault
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return f"{type(exc).__name__}: {exc}"
@@ -182,7 +181,7 @@ class _Document:
             program = program_from_text(text, path, max_bytes=config.max_file_size)
         except UnreadableSource:
             return None
-        if not program.text.strip() or parses(program.text) is not None:
+        if not program.text.strip() or parses(program.text, notebook=program.is_notebook):
             return None
         codes = [code for code in RULES if config.selection.enabled(code)]
         analysis = analyze_module(program.text, codes)
@@ -262,7 +261,7 @@ class _Document:
             if os.environ.get("XENTLINT_DEBUG"):
                 raise
             return None, f"internal error: {type(exc).__name__}: {exc}"
-        error = parses(code)
+        error = parses(code, notebook=self.program.is_notebook)
         if error is not None:
             return None, f"the result would not parse ({error})"
         if not self.program.is_notebook:

@@ -9,29 +9,18 @@ file that is not writable is reported and left alone.
 
 from __future__ import annotations
 
-import codecs
-import io
 import os
 import stat
 import tempfile
-import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from xentlint.config import Config
 from xentlint.fix.engine import FixResult, fix_source
-from xentlint.sources import is_notebook_path
+from xentlint.sources import UnreadableSource, decode_source_as, is_notebook_path
 
 Encoder = Callable[[str], bytes]
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-)
 
 
 class WriteError(Exception):
@@ -41,36 +30,16 @@ class WriteError(Exception):
 def codec_for(data: bytes, path: str) -> tuple[str, Encoder] | None:
     """The text of ``data`` and a function giving back bytes in the same encoding.
 
+    The text is exactly what the checker reads (:func:`xentlint.sources.decode_source_as`).
     None when the bytes cannot be decoded, or would not come back identical.
     """
-    encoder: Encoder
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-
-            def encoder(text: str, bom: bytes = bom, encoding: str = encoding) -> bytes:
-                return bom + text.encode(encoding)
-
-            body = data[len(bom) :]
-            break
-    else:
-        encoding = "utf-8"
-        if not is_notebook_path(path):
-            try:
-                encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            except SyntaxError:
-                return None
-
-        def encoder(text: str, encoding: str = encoding) -> bytes:
-            return text.encode(encoding)
-
-        body = data
     try:
-        text = body.decode(encoding)
-        if encoder(text) != data:
+        text, encoding = decode_source_as(data, cookie=not is_notebook_path(path))
+        if encoding.encode(text) != data:
             return None
-    except (UnicodeError, LookupError):
+    except (UnreadableSource, UnicodeError, LookupError):
         return None
-    return text, encoder
+    return text, encoding.encode
 
 
 def atomic_write(path: Path, data: bytes) -> None:
