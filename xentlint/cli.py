@@ -58,7 +58,7 @@ def cli() -> None:
 
 
 @cli.command(context_settings=_CONTEXT)
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: XEN902
 @report_options
 @click.option(
     "--stdin-filename",

@@ -26,6 +26,7 @@ from xentlint.lint import (
     lint_bytes,
     lint_file,
     sort_key,
+    unlisted_folder,
 )
 from xentlint.sources import UnreadableSource, read_file
 
@@ -53,8 +54,12 @@ def run_fixes(
     outcome = FixOutcome(LintReport(), out)
     report = outcome.report
     regular = [p for p in paths if p != STDIN]
-    files, missing = discover(regular, config)
+    unlisted: list[tuple[str, str]] = []
+    files, missing = discover(regular, config, unlisted)
     report.errors.extend(f"{given}: no such file or directory" for given in missing)
+    for display, reason in unlisted:
+        report.files += 1
+        report.diagnostics.extend(unlisted_folder(display, reason, config))
     fixed_files = 0
     if STDIN in paths:
         name = stdin_filename or STDIN
