@@ -280,11 +280,17 @@ def _strip_leading_indent(lines: list[str]) -> list[str]:
     """IPython runs a cell whose first line is indented after removing that indent from
     every line that starts with it; do the same so such cells parse. (Columns reported in
     those cells are then counted from the dedented text.)"""
-    first = next((line for line in lines if line.strip()), "")
-    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    indent = cell_indent(lines)
     if not indent:
         return lines
     return [line[len(indent) :] if line.startswith(indent) else line for line in lines]
+
+
+def cell_indent(lines: list[str]) -> str:
+    """The indentation IPython removes from a cell's lines: that of its first non-blank
+    line (the fixer puts it back on the lines it writes)."""
+    first = next((line for line in lines if line.strip()), "")
+    return first[: len(first) - len(first.lstrip(" \t"))]
 
 
 def _cells(document: dict[str, Any]) -> list[Any]:

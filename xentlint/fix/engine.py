@@ -11,7 +11,9 @@ can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"`` an XEN107
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -23,7 +25,7 @@ from xentlint.catalog import RULES
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic, RawFinding
 from xentlint.facts import Finding
-from xentlint.fix import notebook
+from xentlint.fix import layout, notebook
 from xentlint.fix.edits import Context, Unfixable, apply
 from xentlint.fix.intents import Intent, merge, render
 from xentlint.fix.rules import Plan, Scope, plan
@@ -172,6 +174,7 @@ class _Document:
         self.findings: list[Finding] = analysis.findings
         self.ctx = Context(self.module)
         self.diagnostics: dict[int, Diagnostic] = {}
+        self.style = layout.line_style(program.text)  # how long lines are wrapped
 
     @classmethod
     def load(cls, text: str, path: str, config: Config) -> _Document | None:
@@ -254,7 +257,9 @@ class _Document:
 
     def _attempt(self, intents: list[Intent]) -> tuple[str | None, str]:
         try:
-            code = apply(self.module, render(intents, self.ctx))
+            code = apply(self.module, render(intents, self.ctx), self.style)
+            if "\f" in self.program.text:
+                code = keep_form_feeds(self.program.text, self.module.code, code)
         except Unfixable as exc:
             return None, str(exc)
         except Exception as exc:  # a fixer bug (an invalid node...): drop, report, go on
@@ -277,6 +282,50 @@ class _Document:
         if again != code:
             return None, "the notebook would not read back as the fixed program"
         return text, ""
+
+
+# Lines and their ending ("\\n" only: str.splitlines would also split at a form feed).
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def keep_form_feeds(original: str, regenerated: str, fixed: str) -> str:
+    """``fixed`` with the form feeds LibCST drops from the start of lines put back.
+
+    LibCST writes a statement without the form feeds before it (``\\f`` opening a line,
+    once a page break in long files), so code generation changes lines no fix touched.
+    ``regenerated`` is the unfixed module written by LibCST; its lines are ``original``'s
+    without those form feeds. Lines ``fixed`` has unchanged from it are taken from
+    ``original``; a changed line that began with a form feed begins with it again.
+    """
+    old = _LINES.findall(original)
+    plain = _LINES.findall(regenerated)
+    if len(old) != len(plain) or any(
+        a.replace("\f", "") != b.replace("\f", "") for a, b in zip(old, plain, strict=True)
+    ):
+        raise Unfixable("LibCST would not write the file back as it is")
+    new = _LINES.findall(fixed)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, plain, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(old[i1:i2])
+            continue
+        changed = new[j1:j2]
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            changed = [
+                _with_form_feeds(a, b, c)
+                for a, b, c in zip(old[i1:i2], plain[i1:i2], changed, strict=True)
+            ]
+        out.extend(changed)
+    return "".join(out)
+
+
+def _with_form_feeds(original: str, regenerated: str, fixed: str) -> str:
+    lost = original[: len(original) - len(original.lstrip(" \t\f"))]
+    kept = regenerated[: len(regenerated) - len(regenerated.lstrip(" \t"))]
+    if "\f" in lost and lost.replace("\f", "") == kept and fixed.startswith(kept):
+        return lost + fixed[len(kept) :]
+    return fixed
 
 
 def _merge_plans(plans: list[Plan]) -> tuple[list[Intent], list[Plan]]:

@@ -73,6 +73,13 @@ class ModuleNames:
     used: set[str] = field(default_factory=set)  # names read anywhere
     double_quotes: int = 0
     single_quotes: int = 0
+    #: Where each import binds its name: the rank of its statement in the module's text.
+    import_at: dict[str, int] = field(default_factory=dict)
+    #: Whether Keras is imported inside ``try: ... except ImportError:``: the file picks
+    #: its Keras when it runs, so no fix may add an unconditional import of one.
+    conditional_keras: bool = False
+    _ranks: dict[int, int] = field(default_factory=dict, repr=False)  # statement -> rank
+    _parents: dict[int, cst.CSTNode] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, module: cst.Module) -> ModuleNames:
@@ -109,34 +116,58 @@ class ModuleNames:
         return flavour_of(self.resolve(node)) if node is not None else None
 
     def spell(
-        self, target: str, flavour: str | None, like: cst.CSTNode | None = None
+        self,
+        target: str,
+        flavour: str | None,
+        like: cst.CSTNode | None = None,
+        at: cst.CSTNode | None = None,
     ) -> Spelled | None:
-        """Spell canonical ``target`` (``keras.losses.BinaryCrossentropy``) in this file.
+        """Spell canonical ``target`` (``keras.losses.BinaryCrossentropy``) in this file,
+        for use at node ``at`` (anywhere when None).
 
         The way ``like`` (a nearby Keras call, such as the model's last layer) reaches its
         package comes first: ``tf.keras.layers.Dense`` gives ``tf.keras.losses...``. Then
         names imported at module level (the shortest spelling in the wanted flavour, then
         in any flavour), then Keras names the file uses without importing them (a Q&A
-        snippet), and last a new import.
+        snippet), and last a new import. A name imported only after ``at`` (further down,
+        or later on the same line) is not bound there and does not count; a new import is
+        not offered where Keras is imported inside ``try: ... except ImportError:``.
         """
         assert target.startswith("keras.")
         tail = target[len("keras") :]
+        rank = self._rank(at)
         if flavour in FLAVOURS and like is not None:
             found = self._like(like, flavour + tail)
-            if found is not None:
+            if found is not None and self._bound_before(found, rank):
                 return Spelled(found)
         order = [flavour] if flavour in FLAVOURS else []
         order += [f for f in FLAVOURS if f not in order]
-        for source in (self.imports, self._unimported()):
+        imported = {n: q for n, q in self.imports.items() if self.import_at.get(n, -1) < rank}
+        for source in (imported, self._unimported()):
             for wanted in order:
                 found = _shortest(source, wanted + tail)
                 if found is not None:
                     return Spelled(found)
         wanted = flavour if flavour in FLAVOURS else "keras"
         statement, name, qname = _NEW_IMPORTS[wanted]
-        if name in self.bound or name in self.imports or name in self.used:
+        if self.conditional_keras or name in self.bound or name in self.used:
             return None
+        if name in self.imports and self.imports[name] != qname:
+            return None  # the name means something else further down
         return Spelled(name + (wanted + tail)[len(qname) :], statement)
+
+    def _rank(self, node: cst.CSTNode | None) -> float:
+        """The rank of the statement holding ``node`` (infinity: no position given)."""
+        while node is not None:
+            rank = self._ranks.get(id(node))
+            if rank is not None:
+                return rank
+            node = self._parents.get(id(node))
+        return float("inf")
+
+    def _bound_before(self, spelling: str, rank: float) -> bool:
+        root = spelling.split(".", 1)[0]
+        return self.import_at.get(root, -1) < rank
 
     def _like(self, like: cst.CSTNode, full: str) -> str | None:
         if isinstance(like, cst.Call):
@@ -207,32 +238,61 @@ def scan(module: cst.Module) -> tuple[dict[int, cst.CSTNode], ModuleNames]:
     """The parent of every node that is not whitespace, and the module's names.
 
     A hand-written walk over the dataclass fields: LibCST's visitors and ``children``
-    cost several times more, and this runs on the lint path (fix availability).
+    cost several times more, and this runs on the lint path (fix availability). Nodes are
+    visited in the order of the text, so statements are ranked as they come.
     """
     parents: dict[int, cst.CSTNode] = {}
-    names = ModuleNames()
+    names = ModuleNames(_parents=parents)
     not_reads: set[int] = set()
-    stack: list[tuple[cst.CSTNode, int]] = [(module, 0)]
+    ranks = names._ranks
+    # (node, scope depth, inside a `try` whose handlers catch ImportError)
+    stack: list[tuple[cst.CSTNode, int, bool]] = [(module, 0, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, guarded = stack.pop()
+        if isinstance(node, _STATEMENTS):
+            ranks[id(node)] = len(ranks)
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            _import(names, node, depth)
+            _import(names, node, depth, guarded)
             continue
         inner = depth + 1 if isinstance(node, _SCOPES) else depth
+        inner_guarded = guarded or (isinstance(node, cst.Try) and _catches_import_error(node))
         _note(names, node, not_reads)
+        children: list[cst.CSTNode] = []
         for name in _fields(type(node)):
             value = getattr(node, name)
             if isinstance(value, cst.CSTNode):
-                parents[id(value)] = node
-                stack.append((value, inner))
+                children.append(value)
             elif type(value) in (list, tuple):
-                for child in value:
-                    if isinstance(child, cst.CSTNode):
-                        parents[id(child)] = node
-                        stack.append((child, inner))
+                children.extend(child for child in value if isinstance(child, cst.CSTNode))
+        for child in reversed(children):  # the first child is visited first
+            parents[id(child)] = node
+            stack.append((child, inner, inner_guarded))
     for name in names.bound:
         names.imports.pop(name, None)
     return parents, names
+
+
+_STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+_KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+
+
+def _is_keras(module: str) -> bool:
+    return module.split(".", 1)[0] in _KERAS_ROOTS
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _catches_import_error(node: cst.Try) -> bool:
+    for handler in node.handlers:
+        if handler.type is None:  # a bare except
+            return True
+        caught = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+        for item in caught:
+            value = item.value if isinstance(item, cst.Element) else item
+            if dotted(value) in _IMPORT_ERRORS:
+                return True
+    return False
 
 
 def _note(names: ModuleNames, node: cst.CSTNode, not_reads: set[int]) -> None:
@@ -280,31 +340,39 @@ def _bind(names: ModuleNames, target: cst.CSTNode) -> None:
         _bind(names, target.value)
 
 
-def _import(names: ModuleNames, node: cst.Import | cst.ImportFrom, depth: int) -> None:
+def _import(
+    names: ModuleNames, node: cst.Import | cst.ImportFrom, depth: int, guarded: bool = False
+) -> None:
+    rank = names._ranks.get(id(node), -1)
     if isinstance(node, cst.Import):
         for alias in node.names:
             full = dotted(alias.name)
             if full is None:
                 continue
+            names.conditional_keras |= guarded and _is_keras(full)
             if alias.asname is not None:
-                _imported(names, alias.asname.name, full, depth)
+                _imported(names, alias.asname.name, full, depth, rank)
             else:
                 top = full.split(".", 1)[0]
-                _imported(names, cst.Name(top), top, depth)
-        return
-    if isinstance(node.names, cst.ImportStar):
+                _imported(names, cst.Name(top), top, depth, rank)
         return
     module = dotted(node.module) if node.module is not None and not node.relative else None
+    if module is not None:
+        names.conditional_keras |= guarded and _is_keras(module)
+    if isinstance(node.names, cst.ImportStar):
+        return
     for alias in node.names:
         target = alias.asname.name if alias.asname else alias.name
         base = dotted(alias.name)
         if module is None or base is None:
             _bind(names, target)
         else:
-            _imported(names, target, f"{module}.{base}", depth)
+            _imported(names, target, f"{module}.{base}", depth, rank)
 
 
-def _imported(names: ModuleNames, target: cst.CSTNode, qname: str, depth: int) -> None:
+def _imported(
+    names: ModuleNames, target: cst.CSTNode, qname: str, depth: int, rank: int = -1
+) -> None:
     if not isinstance(target, cst.Name):
         return
     if depth:
@@ -314,3 +382,4 @@ def _imported(names: ModuleNames, target: cst.CSTNode, qname: str, depth: int) -
     if previous is not None and previous != qname:
         names.bound.add(target.value)  # imported twice, differently: ambiguous
     names.imports[target.value] = qname
+    names.import_at.setdefault(target.value, rank)  # the first binding counts
