@@ -21,7 +21,6 @@ from xentlint import lint_source
 from xentlint.cli import cli
 from xentlint.config import Config
 from xentlint.lint import lint_bytes, lint_file
-from xentlint.sources import format_size
 
 BOM = codecs.BOM_UTF8
 # Every case assigns a string to `s` and prints it escaped: what CPython decoded.
@@ -209,6 +208,8 @@ def test_notebook_cells_compile_as_ipython_compiles_them() -> None:
     ],
 )
 def test_sizes_are_printed_in_a_sensible_unit(size: int, text: str) -> None:
+    from xentlint.sources import format_size
+
     assert format_size(size) == text
 
 
