@@ -90,12 +90,15 @@ class _Apply(cst.CSTTransformer):
         self.style = style
         self.unit = unit
         self.indents = [""]
-        self.touched = False  # an edit inside the statement being left
+        # One flag per statement line being visited (the first: outside any): edited?
+        self.touched = [False]
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, cst.IndentedBlock):
             step = node.indent if node.indent is not None else self.unit
             self.indents.append(self.indents[-1] + step)
+        elif isinstance(node, cst.SimpleStatementLine):
+            self.touched.append(False)
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:
@@ -103,18 +106,21 @@ class _Apply(cst.CSTTransformer):
         node = updated_node
         for op in self.edits.ops.get(key, ()):
             node = op(node)
-            self.touched = True
+            self.touched[-1] = True
         indices = self.edits.removals.get(key)
         if isinstance(node, cst.Module):
             return _module_body(node, indices or set(), self.edits.imports)
         if indices:
             node = _remove_children(node, indices)
-            self.touched = True
-        if isinstance(node, cst.IndentedBlock):
+            self.touched[-1] = True
+        if isinstance(original_node, cst.IndentedBlock):
             self.indents.pop()
-        elif isinstance(node, cst.SimpleStatementLine) and self.touched:
-            self.touched = False
-            if self.style is not None:
+        elif isinstance(original_node, cst.SimpleStatementLine):
+            if (
+                self.touched.pop()
+                and self.style is not None
+                and isinstance(node, cst.SimpleStatementLine)
+            ):
                 node = layout.wrap(node, self.indents[-1], self.unit, self.style)
         return node
 
