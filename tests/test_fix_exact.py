@@ -432,3 +432,31 @@ def test_symlinks_are_fixed_only_inside_the_tree(
             assert code == 0  # inner.py is fixed already: nothing would change
     assert "from_logits=True" in (project / "src" / "inner.py").read_text()
     assert (project / "src" / "in.py").is_symlink()
+
+
+def test_statement_order_inside_blocks() -> None:
+    head = (
+        "from tensorflow.keras.layers import Dense\n"
+        "from tensorflow.keras.models import Sequential\n"
+    )
+    body = (
+        "    model = Sequential([Dense(10)])\n"
+        "    model.compile(loss='sparse_categorical_crossentropy')\n"
+    )
+    guarded = "    try:\n        import numpy as np\n    except ImportError:\n        np = None\n"
+    # an import earlier in the same block counts (a guarded numpy is not Keras)
+    before = (
+        head + "if __name__ == '__main__':\n" + guarded + "    import tensorflow as tf\n" + body
+    )
+    fixed = fix_source(before, path="train.py").text
+    assert fixed == before.replace(
+        "loss='sparse_categorical_crossentropy'",
+        "loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+    )
+    # one later in the block does not: an import is added at the top
+    after = head + "if __name__ == '__main__':\n" + body + "    import tensorflow as tf\n"
+    fixed = fix_source(after, path="train.py").text
+    assert fixed == "import tensorflow as tf\n" + after.replace(
+        "loss='sparse_categorical_crossentropy'",
+        "loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+    )

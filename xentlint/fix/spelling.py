@@ -12,6 +12,7 @@ it ask for a new import.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -238,41 +239,75 @@ def scan(module: cst.Module) -> tuple[dict[int, cst.CSTNode], ModuleNames]:
     """The parent of every node that is not whitespace, and the module's names.
 
     A hand-written walk over the dataclass fields: LibCST's visitors and ``children``
-    cost several times more, and this runs on the lint path (fix availability). Nodes are
-    visited in the order of the text, so statements are ranked as they come.
+    cost several times more, and this runs on the lint path (fix availability).
     """
     parents: dict[int, cst.CSTNode] = {}
     names = ModuleNames(_parents=parents)
+    guarded = _rank_statements(module.body, names._ranks, False)
     not_reads: set[int] = set()
-    ranks = names._ranks
-    # (node, scope depth, inside a `try` whose handlers catch ImportError)
-    stack: list[tuple[cst.CSTNode, int, bool]] = [(module, 0, False)]
+    stack: list[tuple[cst.CSTNode, int]] = [(module, 0)]
     while stack:
-        node, depth, guarded = stack.pop()
-        if isinstance(node, _STATEMENTS):
-            ranks[id(node)] = len(ranks)
+        node, depth = stack.pop()
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            _import(names, node, depth, guarded)
+            _import(names, node, depth, id(node) in guarded)
             continue
         inner = depth + 1 if isinstance(node, _SCOPES) else depth
-        inner_guarded = guarded or (isinstance(node, cst.Try) and _catches_import_error(node))
         _note(names, node, not_reads)
-        children: list[cst.CSTNode] = []
         for name in _fields(type(node)):
             value = getattr(node, name)
             if isinstance(value, cst.CSTNode):
-                children.append(value)
+                parents[id(value)] = node
+                stack.append((value, inner))
             elif type(value) in (list, tuple):
-                children.extend(child for child in value if isinstance(child, cst.CSTNode))
-        for child in reversed(children):  # the first child is visited first
-            parents[id(child)] = node
-            stack.append((child, inner, inner_guarded))
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        parents[id(child)] = node
+                        stack.append((child, inner))
     for name in names.bound:
         names.imports.pop(name, None)
     return parents, names
 
 
-_STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+def _rank_statements(
+    statements: Sequence[cst.CSTNode], ranks: dict[int, int], guarded: bool
+) -> set[int]:
+    """Number the statements in the order of the text (small statements too); return the
+    imports inside ``try`` blocks whose handlers catch ImportError."""
+    inside: set[int] = set()
+    for statement in statements:
+        ranks[id(statement)] = len(ranks)
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in statement.body:
+                ranks[id(small)] = len(ranks)
+                if guarded and isinstance(small, (cst.Import, cst.ImportFrom)):
+                    inside.add(id(small))
+        elif isinstance(statement, (cst.Import, cst.ImportFrom)):  # in a one-line suite
+            if guarded:
+                inside.add(id(statement))
+        else:
+            here = guarded or (isinstance(statement, cst.Try) and _catches_import_error(statement))
+            for block in _blocks(statement):
+                inside |= _rank_statements(block, ranks, here)
+    return inside
+
+
+def _blocks(statement: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
+    """The statement lists directly inside a compound statement, in the order of the text."""
+    out: list[Sequence[cst.CSTNode]] = []
+    for name in ("body", "handlers", "cases", "orelse", "finalbody"):
+        part = getattr(statement, name, None)
+        if part is None:
+            continue
+        for item in part if isinstance(part, (list, tuple)) else [part]:
+            if isinstance(item, cst.BaseSuite):
+                out.append(item.body)
+            elif isinstance(item, (cst.If, cst.BaseCompoundStatement)):
+                out.append([item])  # elif
+            elif hasattr(item, "body"):  # except, else, finally, case
+                out.extend(_blocks(item))
+    return out
+
+
 _KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
 
 
