@@ -319,10 +319,10 @@ def test_spelling_follows_the_keras_flavour() -> None:
         "model = Sequential([Dense(3)])\n"
         "model.compile(loss='categorical_crossentropy')\n"
     )
-    assert fix_source(nothing).text == (
+    assert fix_source(nothing).text == (  # where isort puts it: before the `from` imports
+        "import keras\n"
         "from keras.layers import Dense\n"
         "from keras.models import Sequential\n"
-        "import keras\n"
         "model = Sequential([Dense(3)])\n"
         "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n"
     )

@@ -65,11 +65,15 @@ def test_coding_cookie_is_honoured() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-le"])
-def test_utf16_and_utf32_with_bom(encoding: str) -> None:
+def test_utf16_and_utf32_with_bom_are_unreadable(encoding: str) -> None:
     text = "s = '\u00e9'\n"
     bom = {"utf-16-be": b"\xfe\xff", "utf-32-le": b"\xff\xfe\x00\x00"}.get(encoding, b"")
     data = bom + text.encode(encoding)
-    assert decode_source(data) == text
+    name = encoding[:6].upper()
+    with pytest.raises(UnreadableSource, match=f"^{name} text .a {name} byte order mark.: "):
+        decode_source(data)
+    with pytest.raises(UnreadableSource, match="Jupyter reads notebooks as UTF-8$"):
+        decode_source(data, cookie=False)
 
 
 def test_nul_bytes_mean_binary() -> None:

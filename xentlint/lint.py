@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xentlint.config import Config
-from xentlint.diagnostics import Diagnostic
+from xentlint.diagnostics import Diagnostic, RawFinding
 from xentlint.pipeline import (
     InternalError,
     XentlintError,
     debug_traceback,
+    diagnostics,
     lint_bytes,
     lint_file,
     lint_source,
@@ -62,14 +63,20 @@ class LintReport:
 # --------------------------------------------------------------------------- discovery
 
 
-def discover(paths: Sequence[str], config: Config) -> tuple[list[tuple[Path, str]], list[str]]:
-    """The files to lint as ``(path, display name)``, and the paths that do not exist.
+def discover(
+    paths: Sequence[str], config: Config, unlisted: list[tuple[str, str]] | None = None
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The files to lint as ``(path, display name)``, and the paths that do not exist; the
+    folders that cannot be listed are added to ``unlisted`` as ``(display name, reason)``.
 
     Files named explicitly are linted whatever their suffix and even if excluded; folders
     are walked in sorted order for ``.py`` and ``.ipynb`` files, skipping excluded names.
+    A named path that cannot even be looked at (a parent folder without permission, a
+    looping link) is linted as a file: reading it reports why (XEN902).
     """
     files: list[tuple[Path, str]] = []
     missing: list[str] = []
+    unlisted = unlisted if unlisted is not None else []
     seen: set[str] = set()
 
     def add(path: Path, display: str) -> None:
@@ -80,21 +87,36 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[tuple[Path, str
 
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            for found in _walk(path, config):
-                add(found, os.path.normpath(found))
-        elif path.exists() or path.is_symlink():  # a dangling or looping link: XEN902
+        kind = _kind(path)
+        if kind == "folder":
+            found, errors = _walk(path, config)
+            for entry in found:
+                add(entry, os.path.normpath(entry))
+            unlisted.extend((os.path.normpath(folder), reason) for folder, reason in errors)
+        elif kind == "file":
             add(path, os.path.normpath(given))
         else:
             missing.append(given)
     return files, missing
 
 
-def _walk(top: Path, config: Config) -> list[Path]:
+def _kind(path: Path) -> str:
+    """``folder``, ``file`` (also: anything that exists but cannot be looked at) or ``missing``."""
+    try:
+        return "folder" if stat.S_ISDIR(path.stat().st_mode) else "file"
+    except (FileNotFoundError, NotADirectoryError):
+        return "file" if os.path.lexists(path) else "missing"  # a dangling link: XEN902
+    except OSError:  # permission denied on the way, a looping link: XEN902 when read
+        return "file"
+
+
+def _walk(top: Path, config: Config) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to lint below ``top``, and the folders that could not be listed (why)."""
     # The folder named on the command line is never excluded itself; every entry below it
     # is tested by its own name and root-relative path, and excluded folders are pruned.
     found: list[Path] = []
-    for folder, dirs, names in os.walk(top):
+    errors: list[OSError] = []
+    for folder, dirs, names in os.walk(top, onerror=errors.append):
         here = Path(folder)
         dirs[:] = [d for d in dirs if not config.excludes_entry(here / d)]
         for name in names:
@@ -102,7 +124,17 @@ def _walk(top: Path, config: Config) -> list[Path]:
                 if not _is_special(here / name):
                     found.append(here / name)
     found.sort(key=lambda path: path.parts)
-    return found
+    unlisted = [
+        (Path(exc.filename if exc.filename is not None else top), exc.strerror or str(exc))
+        for exc in errors
+    ]
+    return found, unlisted
+
+
+def unlisted_folder(display: str, reason: str, config: Config) -> list[Diagnostic]:
+    """XEN902 on a folder that could not be listed (as ruff's E902): it may hold findings."""
+    finding = RawFinding("XEN902", f"unreadable folder: cannot list: {reason}", 1, 1, 1, 1)
+    return diagnostics(display, None, [finding], config)
 
 
 def _is_special(path: Path) -> bool:
@@ -129,9 +161,13 @@ def check_paths(
     config = config or Config()
     report = LintReport()
     regular = [p for p in paths if p != STDIN]
-    files, missing = discover(regular, config)
+    unlisted: list[tuple[str, str]] = []
+    files, missing = discover(regular, config, unlisted)
     for given in missing:
         report.errors.append(f"{given}: no such file or directory")
+    for display, reason in unlisted:
+        report.files += 1
+        report.diagnostics.extend(unlisted_folder(display, reason, config))
     if STDIN in paths:
         name = stdin_filename or STDIN
         stdin = sys.stdin

@@ -64,11 +64,13 @@ def analyze(text: str, config: Config, program: Program | None = None) -> list[R
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
-    if program is not None and program.is_notebook:
+    notebook = program is not None and program.is_notebook
+    if notebook:
         describe = describe_line(program)
     else:
         from xentlint.static.analyze import plain_line as describe
-    return static.analyze_source(text, codes, describe, fix_availability)
+    # positional: test doubles of analyze_source take (source, *args)
+    return static.analyze_source(text, codes, describe, fix_availability, notebook)
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:

@@ -1,10 +1,14 @@
 """Turning files, stdin and notebooks into one program text for the analyzer.
 
-A Python file is decoded the way CPython would (a UTF-8 BOM and a PEP 263 coding cookie are
-honoured; UTF-16/32 BOMs are accepted as well). A notebook (``.ipynb``) becomes ONE program:
-its code cells joined in order, so that an import in cell 1 counts in cell 5. IPython syntax
-that is not Python (magics, shell escapes, help) is replaced line by line, so every line of
-the program is the line of the same number in its cell.
+A Python file is decoded the way CPython would (``python file.py``): UTF-8, a UTF-8 BOM, or
+the encoding a PEP 263 coding line declares; anything CPython refuses is unreadable (XEN902),
+a UTF-16 or UTF-32 file among them. The fixer decodes with the same function
+(:func:`decode_source_as`), so what ``check`` reads is what ``check --fix`` rewrites.
+
+A notebook (``.ipynb``) becomes ONE program: its code cells joined in order, so that an
+import in cell 1 counts in cell 5. IPython syntax that is not Python (magics, shell escapes,
+help) is replaced line by line, so every line of the program is the line of the same number
+in its cell.
 
 Cell numbers count ALL cells of the notebook, markdown and raw cells included, starting at 1:
 ``cell_3`` is the third cell a Jupyter user sees from the top.
@@ -16,11 +20,12 @@ XEN902.
 from __future__ import annotations
 
 import codecs
-import io
+import itertools
 import json
 import re
 import stat
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,13 +41,14 @@ MAX_FILE_BYTES = 1024 * 1024
 NOTEBOOK_SIZE_FACTOR = 50
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_BYTE_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?")
 
 # Longest BOMs first: the UTF-32-LE BOM begins with the UTF-16-LE one.
 _WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
 )
 
 
@@ -106,36 +112,86 @@ def read_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise UnreadableSource("not a regular file (a FIFO, socket or device)")
     size = info.st_size
     if size > limit:
-        raise UnreadableSource(f"file too large ({_megabytes(size)}, limit {_megabytes(limit)})")
+        raise UnreadableSource(f"file too large ({format_size(size)}, limit {format_size(limit)})")
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:  # grew while we were reading, or a special file
-        raise UnreadableSource(f"file too large (over {_megabytes(limit)})")
+        raise UnreadableSource(f"file too large (over {format_size(limit)})")
     return data
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def format_size(size: int) -> str:
+    """``size`` bytes for a message: ``10 bytes``, ``1.5 KB``, ``12 MB`` (1 KB = 1024 bytes)."""
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    value, unit = size / 1024, "KB"
+    for larger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+@dataclass(frozen=True)
+class SourceEncoding:
+    """How a file's bytes became text: ``bom + text.encode(codec)`` gives them back."""
+
+    codec: str
+    bom: bytes = b""
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.codec)
 
 
 def decode_source(data: bytes, *, cookie: bool = True) -> str:
-    """Decode source bytes: BOM first, then (with ``cookie``) a PEP 263 declaration, else UTF-8."""
-    for bom, encoding in _WIDE_BOMS:
+    """Decode source bytes as CPython does (see :func:`decode_source_as`)."""
+    return decode_source_as(data, cookie=cookie)[0]
+
+
+def decode_source_as(data: bytes, *, cookie: bool = True) -> tuple[str, SourceEncoding]:
+    """The text of source bytes, and the encoding that gives the bytes back.
+
+    With ``cookie`` (Python files) the rules are CPython's: an optional UTF-8 BOM, then a
+    PEP 263 coding line in the first two lines, else UTF-8; a BOM with a coding line for
+    another encoding, a UTF-16/32 file, NUL bytes or bytes invalid in the encoding raise
+    :class:`UnreadableSource`. Without ``cookie`` (notebook JSON): UTF-8, BOM allowed.
+    """
+    for bom, name in _WIDE_BOMS:
         if data.startswith(bom):
-            text = _decode(data, encoding)
-            if "\x00" in text:
-                raise UnreadableSource("binary content (NUL characters)")
-            return text
+            what = "Python reads source files" if cookie else "Jupyter reads notebooks"
+            raise UnreadableSource(
+                f"{name} text (a {name} byte order mark): {what} as UTF-8"
+                + (" or in the encoding of a coding line" if cookie else "")
+            )
     if b"\x00" in data:
         raise UnreadableSource("binary content (NUL bytes)")
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    codec = "utf-8"
     if cookie:
         try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            codec, _ = tokenize.detect_encoding(_line_reader(data))
         except SyntaxError as exc:
-            raise UnreadableSource(f"bad encoding declaration: {exc.msg or exc}") from None
-    else:
-        encoding = "utf-8-sig"
-    return _decode(data, encoding)
+            raise UnreadableSource(_encoding_problem(data, exc)) from None
+        codec = "utf-8" if codec == "utf-8-sig" else codec
+    encoding = SourceEncoding(codec, bom)
+    return _decode(data[len(bom) :], codec), encoding
+
+
+def _line_reader(data: bytes) -> Callable[[], bytes]:
+    """A ``readline`` for :func:`tokenize.detect_encoding` that ends lines where CPython
+    does: at ``\\n``, ``\\r\\n`` and a lone ``\\r`` (``BytesIO`` knows only ``\\n``)."""
+    lines = iter([match.group() for match in itertools.islice(_BYTE_LINE.finditer(data), 2)])
+    return lambda: next(lines, b"")
+
+
+def _encoding_problem(data: bytes, exc: SyntaxError) -> str:
+    """CPython's words for a bad coding line ("encoding problem: latin-1 with BOM")."""
+    if data.startswith(codecs.BOM_UTF8):
+        for line in data[3:].splitlines()[:2]:
+            match = tokenize.cookie_re.match(line.decode("latin-1"))
+            if match is not None:
+                return f"bad encoding declaration: encoding problem: {match.group(1)} with BOM"
+    return f"bad encoding declaration: {exc.msg or exc}"
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -156,7 +212,9 @@ def program_from_bytes(data: bytes, path: str, *, max_bytes: int = MAX_FILE_BYTE
     if is_notebook_path(path):
         return notebook_program(decode_source(data, cookie=False), max_bytes=max_bytes)
     if len(data) > max_bytes:
-        raise UnreadableSource(f"file too large ({_megabytes(len(data))})")
+        raise UnreadableSource(
+            f"file too large ({format_size(len(data))}, limit {format_size(max_bytes)})"
+        )
     return Program(decode_source(data))
 
 
@@ -222,11 +280,17 @@ def _strip_leading_indent(lines: list[str]) -> list[str]:
     """IPython runs a cell whose first line is indented after removing that indent from
     every line that starts with it; do the same so such cells parse. (Columns reported in
     those cells are then counted from the dedented text.)"""
-    first = next((line for line in lines if line.strip()), "")
-    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    indent = cell_indent(lines)
     if not indent:
         return lines
     return [line[len(indent) :] if line.startswith(indent) else line for line in lines]
+
+
+def cell_indent(lines: list[str]) -> str:
+    """The indentation IPython removes from a cell's lines: that of its first non-blank
+    line (the fixer puts it back on the lines it writes)."""
+    first = next((line for line in lines if line.strip()), "")
+    return first[: len(first) - len(first.lstrip(" \t"))]
 
 
 def _cells(document: dict[str, Any]) -> list[Any]:

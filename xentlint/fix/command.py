@@ -9,6 +9,7 @@ become errors of the report, which makes the command exit 2.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from xentlint.lint import (
     lint_bytes,
     lint_file,
     sort_key,
+    unlisted_folder,
 )
 from xentlint.sources import UnreadableSource, read_file
 
@@ -53,8 +55,12 @@ def run_fixes(
     outcome = FixOutcome(LintReport(), out)
     report = outcome.report
     regular = [p for p in paths if p != STDIN]
-    files, missing = discover(regular, config)
+    unlisted: list[tuple[str, str]] = []
+    files, missing = discover(regular, config, unlisted)
     report.errors.extend(f"{given}: no such file or directory" for given in missing)
+    for display, reason in unlisted:
+        report.files += 1
+        report.diagnostics.extend(unlisted_folder(display, reason, config))
     fixed_files = 0
     if STDIN in paths:
         name = stdin_filename or STDIN
@@ -66,11 +72,18 @@ def run_fixes(
             _write_bytes(out, fixed)
             outcome.stream = sys.stderr
         fixed_files += bool(done and done.changed)
+    trees = _trees(regular)
     for path, display in files:
         try:
             data = read_file(path, max_bytes=config.max_file_size)
         except (UnreadableSource, OSError):
             _lint(report, display, lambda p=path, d=display: lint_file(p, d, config))
+            continue
+        outside = _link_outside(path, trees)
+        if outside is not None:  # lint it, never write through it
+            done = _fix_one(outcome, data, display, None, config, unsafe, diff=True, show=False)
+            if done is not None and done.changed:
+                print(f"xentlint: warning: {display}: {outside}, not fixed", file=sys.stderr)
             continue
         done = _fix_one(outcome, data, display, path, config, unsafe, diff)
         fixed_files += bool(done and done.changed and done.error is None)
@@ -110,6 +123,30 @@ def _lint(report: LintReport, display: str, run) -> None:  # type: ignore[no-unt
         report.errors.append(str(InternalError(display, exc)))
 
 
+def _trees(paths: Sequence[str]) -> list[tuple[str, str]]:
+    """``(absolute path as given, real path)`` of the folders named on the command line."""
+    return [
+        (os.path.abspath(given), os.path.realpath(given)) for given in paths if os.path.isdir(given)
+    ]
+
+
+def _link_outside(path: Path, trees: list[tuple[str, str]]) -> str | None:
+    """Why ``path`` must not be written: a symbolic link to a file outside its tree.
+
+    The tree of a file found in a folder named on the command line is that folder; the
+    tree of a file named itself is the current folder (where pre-commit and editors run).
+    """
+    if not path.is_symlink():
+        return None
+    where = os.path.abspath(path)
+    inside = [real for given, real in trees if where.startswith(os.path.join(given, ""))]
+    tree = max(inside, key=len) if inside else os.path.realpath(os.curdir)
+    target = os.path.realpath(path)
+    if os.path.commonpath([tree, target]) == tree:
+        return None
+    return f"a symbolic link to {target}, outside the linted tree {tree}"
+
+
 def _fix_one(
     outcome: FixOutcome,
     data: bytes,
@@ -118,6 +155,7 @@ def _fix_one(
     config: Config,
     unsafe: bool,
     diff: bool,
+    show: bool = True,
 ) -> FileFix | None:
     report = outcome.report
     try:
@@ -138,7 +176,9 @@ def _fix_one(
     if done.error is not None:
         report.errors.append(f"{display}: {done.error}")
     if diff:
-        if done.changed and done.error is None:
+        if not show:  # linted only: the findings of the file as it is
+            report.diagnostics.extend(lint_bytes(data, display, config=config))
+        elif done.changed and done.error is None:
             sys.stdout.write(_unified(done.before, done.result.text, display))
             outcome.applied.extend(done.result.applied)
         return done

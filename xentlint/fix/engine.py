@@ -2,7 +2,7 @@
 
 One round: analyse the document, keep the findings the configuration reports (selection,
 per-file ignores, ``# noqa``), plan a fix for each, merge the fixes' intents, apply them
-all in one transform, and check that the result parses (LibCST and ``ast``) and, for a
+all in one transform, and check that the result compiles (CPython) and parses (LibCST) and, for a
 notebook, that it can be written back into the cells. If the combined edit fails, the
 fixes are retried one by one and those that break the code are dropped and reported.
 Rounds repeat (at most :data:`MAX_ROUNDS`) until nothing is left to fix, because one fix
@@ -11,10 +11,10 @@ can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"`` an XEN107
 
 from __future__ import annotations
 
-import ast
+import difflib
 import os
+import re
 import sys
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,7 +25,7 @@ from xentlint.catalog import RULES
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic, RawFinding
 from xentlint.facts import Finding
-from xentlint.fix import notebook
+from xentlint.fix import layout, notebook
 from xentlint.fix.edits import Context, Unfixable, apply
 from xentlint.fix.intents import Intent, merge, render
 from xentlint.fix.rules import Plan, Scope, plan
@@ -144,17 +144,18 @@ def fix_availability(
 # --------------------------------------------------------------------------- one round
 
 
-def parses(code: str) -> str | None:
-    """None when ``code`` parses with both LibCST and ``ast``, else the error."""
-    from xentlint.guard import parse_module, pathological
+def parses(code: str, *, notebook: bool = False) -> str | None:
+    """None when ``code`` compiles (CPython) and parses with LibCST, else the error."""
+    from xentlint.guard import parse_module, too_complex
+    from xentlint.static.analyze import syntax_error
 
-    problem = pathological(code)  # would cost ast.parse gigabytes
+    error = syntax_error(code, notebook=notebook)  # also refuses what would cost gigabytes
+    if error is not None:
+        return error.message
+    problem = too_complex(code)  # or minutes
     if problem is not None:
         return problem
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(code)
         parse_module(code)  # LibCST on a deep enough stack: deep nesting cannot segfault
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return f"{type(exc).__name__}: {exc}"
@@ -173,6 +174,7 @@ class _Document:
         self.findings: list[Finding] = analysis.findings
         self.ctx = Context(self.module)
         self.diagnostics: dict[int, Diagnostic] = {}
+        self.style = layout.line_style(program.text)  # how long lines are wrapped
 
     @classmethod
     def load(cls, text: str, path: str, config: Config) -> _Document | None:
@@ -182,7 +184,7 @@ class _Document:
             program = program_from_text(text, path, max_bytes=config.max_file_size)
         except UnreadableSource:
             return None
-        if not program.text.strip() or parses(program.text) is not None:
+        if not program.text.strip() or parses(program.text, notebook=program.is_notebook):
             return None
         codes = [code for code in RULES if config.selection.enabled(code)]
         analysis = analyze_module(program.text, codes)
@@ -255,14 +257,16 @@ class _Document:
 
     def _attempt(self, intents: list[Intent]) -> tuple[str | None, str]:
         try:
-            code = apply(self.module, render(intents, self.ctx))
+            code = apply(self.module, render(intents, self.ctx), self.style)
+            if "\f" in self.program.text:
+                code = keep_form_feeds(self.program.text, self.module.code, code)
         except Unfixable as exc:
             return None, str(exc)
         except Exception as exc:  # a fixer bug (an invalid node...): drop, report, go on
             if os.environ.get("XENTLINT_DEBUG"):
                 raise
             return None, f"internal error: {type(exc).__name__}: {exc}"
-        error = parses(code)
+        error = parses(code, notebook=self.program.is_notebook)
         if error is not None:
             return None, f"the result would not parse ({error})"
         if not self.program.is_notebook:
@@ -278,6 +282,50 @@ class _Document:
         if again != code:
             return None, "the notebook would not read back as the fixed program"
         return text, ""
+
+
+# Lines and their ending ("\\n" only: str.splitlines would also split at a form feed).
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def keep_form_feeds(original: str, regenerated: str, fixed: str) -> str:
+    """``fixed`` with the form feeds LibCST drops from the start of lines put back.
+
+    LibCST writes a statement without the form feeds before it (``\\f`` opening a line,
+    once a page break in long files), so code generation changes lines no fix touched.
+    ``regenerated`` is the unfixed module written by LibCST; its lines are ``original``'s
+    without those form feeds. Lines ``fixed`` has unchanged from it are taken from
+    ``original``; a changed line that began with a form feed begins with it again.
+    """
+    old = _LINES.findall(original)
+    plain = _LINES.findall(regenerated)
+    if len(old) != len(plain) or any(
+        a.replace("\f", "") != b.replace("\f", "") for a, b in zip(old, plain, strict=True)
+    ):
+        raise Unfixable("LibCST would not write the file back as it is")
+    new = _LINES.findall(fixed)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, plain, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(old[i1:i2])
+            continue
+        changed = new[j1:j2]
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            changed = [
+                _with_form_feeds(a, b, c)
+                for a, b, c in zip(old[i1:i2], plain[i1:i2], changed, strict=True)
+            ]
+        out.extend(changed)
+    return "".join(out)
+
+
+def _with_form_feeds(original: str, regenerated: str, fixed: str) -> str:
+    lost = original[: len(original) - len(original.lstrip(" \t\f"))]
+    kept = regenerated[: len(regenerated) - len(regenerated.lstrip(" \t"))]
+    if "\f" in lost and lost.replace("\f", "") == kept and fixed.startswith(kept):
+        return lost + fixed[len(kept) :]
+    return fixed
 
 
 def _merge_plans(plans: list[Plan]) -> tuple[list[Intent], list[Plan]]:

@@ -1,37 +1,25 @@
-"""Fixing files on disk: decode the way they were encoded, fix, write back atomically.
+"""Fixing files on disk: decode the way they were encoded, fix, write back safely.
 
-A file is rewritten only when it changed, when the bytes can be produced again exactly in
-its own encoding (a UTF-8 BOM, a UTF-16 BOM, a PEP 263 cookie all survive), and through a
-temporary file in the same folder that replaces the original with :func:`os.replace`, so a
-crash or a full disk leaves the original intact. The file's permission bits are kept. A
-file that is not writable is reported and left alone.
+A file is rewritten only when it changed and when the bytes can be produced again exactly
+in its own encoding (a UTF-8 BOM, a PEP 263 cookie survive). It keeps its owner, group,
+permission bits and hard links; a file that is not writable is reported and left alone.
+How a crash mid-write is survived: :func:`atomic_write`.
 """
 
 from __future__ import annotations
 
-import codecs
-import io
 import os
 import stat
 import tempfile
-import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from xentlint.config import Config
 from xentlint.fix.engine import FixResult, fix_source
-from xentlint.sources import is_notebook_path
+from xentlint.sources import UnreadableSource, decode_source_as, is_notebook_path
 
 Encoder = Callable[[str], bytes]
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-)
 
 
 class WriteError(Exception):
@@ -41,61 +29,68 @@ class WriteError(Exception):
 def codec_for(data: bytes, path: str) -> tuple[str, Encoder] | None:
     """The text of ``data`` and a function giving back bytes in the same encoding.
 
+    The text is exactly what the checker reads (:func:`xentlint.sources.decode_source_as`).
     None when the bytes cannot be decoded, or would not come back identical.
     """
-    encoder: Encoder
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-
-            def encoder(text: str, bom: bytes = bom, encoding: str = encoding) -> bytes:
-                return bom + text.encode(encoding)
-
-            body = data[len(bom) :]
-            break
-    else:
-        encoding = "utf-8"
-        if not is_notebook_path(path):
-            try:
-                encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            except SyntaxError:
-                return None
-
-        def encoder(text: str, encoding: str = encoding) -> bytes:
-            return text.encode(encoding)
-
-        body = data
     try:
-        text = body.decode(encoding)
-        if encoder(text) != data:
+        text, encoding = decode_source_as(data, cookie=not is_notebook_path(path))
+        if encoding.encode(text) != data:
             return None
-    except (UnicodeError, LookupError):
+    except (UnreadableSource, UnicodeError, LookupError):
         return None
-    return text, encoder
+    return text, encoding.encode
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace the file at ``path`` (a symlink: its target) with ``data``, all or nothing."""
+    """Replace the content of the file at ``path`` (a symlink: its target) with ``data``,
+    keeping its owner, group, permission bits and hard links.
+
+    A file with one link is replaced through a temporary file in its folder that gets the
+    file's owner, group and mode before :func:`os.replace` puts it in place: a crash or a
+    full disk leaves the old file or the new one, never a mix. A file with more than one
+    link (or whose owner or group this process cannot give away) is rewritten in place,
+    so that every name still sees one file: its old content goes to a backup next to it
+    first, which is removed once the new content is on disk; should the write fail, the
+    old content is put back, and after a crash the backup is there to restore it from.
+    """
     target = Path(os.path.realpath(path))
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        info = target.stat()
     except OSError as exc:
         raise WriteError(f"cannot write: {exc.strerror or exc}") from None
+    mode = stat.S_IMODE(info.st_mode)
     writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
     if not mode & writable_bits or not os.access(target, os.W_OK):
         # the write bits count even for root, who could write anyway: the user said no
         raise WriteError("read-only file, not fixed")
+    if info.st_nlink > 1 or not _replace(target, data, info):
+        _rewrite_in_place(target, data)
+
+
+def _temporary(target: Path, kind: str) -> tuple[int, str]:
     try:
-        fd, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".xentlint-tmp"
-        )
+        return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=kind)
     except OSError as exc:
         raise WriteError(f"cannot write in its folder: {exc.strerror or exc}") from None
+
+
+def _replace(target: Path, data: bytes, info: os.stat_result) -> bool:
+    """Put ``data`` in place of ``target`` by a rename; False when the copy could not be
+    given the file's owner and group (nothing is changed then)."""
+    fd, temporary = _temporary(target, ".xentlint-tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
+            own = os.fstat(handle.fileno())
+            if (own.st_uid, own.st_gid) != (info.st_uid, info.st_gid):
+                try:
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except PermissionError:  # not ours to give away: write in place instead
+                    os.unlink(temporary)
+                    return False
+            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))  # after chown: setgid
         os.replace(temporary, target)
     except BaseException as exc:
         try:
@@ -105,6 +100,56 @@ def atomic_write(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise WriteError(f"cannot write: {exc.strerror or exc}") from None
         raise
+    return True
+
+
+def _rewrite_in_place(target: Path, data: bytes) -> None:
+    """Write ``data`` into ``target``'s own inode, its old content backed up meanwhile."""
+    try:
+        old = target.read_bytes()
+    except OSError as exc:
+        raise WriteError(f"cannot write: {exc.strerror or exc}") from None
+    fd, backup = _temporary(target, ".xentlint-backup")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(old)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException as exc:
+        _unlink(backup)
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write in its folder: {exc.strerror or exc}") from None
+        raise
+    try:
+        _write_into(target, data)
+    except BaseException as exc:
+        try:
+            _write_into(target, old)
+        except OSError:
+            raise WriteError(
+                f"cannot write: {getattr(exc, 'strerror', None) or exc}; the old content "
+                f"is in {backup}"
+            ) from None
+        _unlink(backup)
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write: {exc.strerror or exc}") from None
+        raise
+    _unlink(backup)
+
+
+def _write_into(target: Path, data: bytes) -> None:
+    with open(target, "r+b") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 @dataclass

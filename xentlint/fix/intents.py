@@ -85,7 +85,9 @@ def _string_loss(intent: LossIntent, family: LossFamily, ctx: Context, edits: Ed
 def _spell_class(family: LossFamily, intent: LossIntent, ctx: Context) -> Any:
     names = ctx.names
     flavour = names.flavour(intent.like)
-    spelled = names.spell(f"keras.losses.{BY_FAMILY[family].class_name}", flavour, intent.like)
+    spelled = names.spell(
+        f"keras.losses.{BY_FAMILY[family].class_name}", flavour, intent.like, intent.anchor
+    )
     if spelled is None:
         raise Unfixable("no import reaches keras.losses and none can be added")
     return spelled
@@ -128,7 +130,7 @@ def _rename_callee(
     qname = ctx.names.canonical(callee)
     if qname is None or not qname.startswith(namespace + "."):
         raise Unfixable("cannot tell where the loss comes from")
-    spelled = ctx.names.spell(f"{namespace}.{new_name}", ctx.names.flavour(callee))
+    spelled = ctx.names.spell(f"{namespace}.{new_name}", ctx.names.flavour(callee), at=callee)
     if spelled is None:
         raise Unfixable(f"no import reaches {namespace}")
     edits.add_import(spelled.new_import)
@@ -310,7 +312,7 @@ def _activation_layer(intent: ActivationIntent, call: cst.Call, ctx: Context, ed
     if isinstance(call.func, cst.Attribute):
         code = f"{ctx.code(call.func.value)}.Activation({ctx.names.string('sigmoid')})"
     else:
-        spelled = ctx.names.spell("keras.layers.Activation", ctx.names.flavour(call))
+        spelled = ctx.names.spell("keras.layers.Activation", ctx.names.flavour(call), at=call)
         if spelled is None:
             raise Unfixable("no import reaches keras.layers")
         edits.add_import(spelled.new_import)
@@ -378,7 +380,7 @@ def _metric(intent: MetricIntent, ctx: Context, edits: Edits) -> None:
     if isinstance(node, cst.SimpleString):
         names = ctx.names
         spelled = names.spell(
-            "keras.metrics.BinaryAccuracy", names.flavour(intent.like), intent.like
+            "keras.metrics.BinaryAccuracy", names.flavour(intent.like), intent.like, node
         )
         if spelled is None:
             raise Unfixable("no import reaches keras.metrics")

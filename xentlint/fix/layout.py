@@ -10,10 +10,15 @@ line break with the same indentation) and keeps a trailing comma if there was on
 
 Every function returns ``None`` when it cannot do the edit cleanly; the caller then offers
 no fix rather than a mangled one.
+
+A statement that a fix made longer than the file's lines (:func:`wrap`) gets its call's
+arguments on lines of their own, the way black and ruff format do, when the file is
+evidently formatted by one of them (:func:`line_style`); other layouts are left alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -245,3 +250,91 @@ def remove_element(node: cst.List, index: int) -> cst.List | None:
             whitespace_before=bracket_gap if trailing else removed.closing
         ),
     )
+
+
+# --------------------------------------------------------------------------- long lines
+
+#: Line lengths a formatted file is taken to keep to: the smallest that its longest line
+#: fits (black's and ruff's default first).
+LINE_LENGTHS = (88, 100, 120)
+# A call or literal exploded the way black and ruff format write it: one opening bracket
+# ends a line (not two: ``f([`` is hand-made), the items are indented one level deeper,
+# and the closing bracket stands alone on a line at the indentation of the first.
+_EXPLODED = re.compile(
+    r"^([ \t]*)\S[^\n]*[^\s(\[{][(\[{]\n(?:\1[ \t]+\S[^\n]*\n)+\1[)\]}],?$", re.M
+)
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """How a file wraps what does not fit: its evident line length."""
+
+    limit: int
+
+
+def line_style(text: str) -> LineStyle | None:
+    """The style of a file formatted by black or ruff (its long calls are exploded, every
+    line fits a usual line length), or None: then fixed lines are left as they come."""
+    longest = max(map(len, text.splitlines()), default=0)
+    limit = next((n for n in LINE_LENGTHS if longest <= n), None)
+    if limit is None or _EXPLODED.search(text) is None:
+        return None
+    return LineStyle(limit)
+
+
+def _newline(indent: str) -> cst.ParenthesizedWhitespace:
+    """A line break, then the block's indentation and ``indent`` more."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=True,
+        last_line=cst.SimpleWhitespace(indent),
+    )
+
+
+def _fits(statement: cst.SimpleStatementLine, indent: int, limit: int) -> bool:
+    code = cst.Module(body=[statement]).code
+    return all(indent + len(line) <= limit for line in code.splitlines())
+
+
+def wrap(
+    statement: cst.SimpleStatementLine, indent: str, unit: str, style: LineStyle
+) -> cst.SimpleStatementLine:
+    """``statement`` (at indentation ``indent``) with its call's arguments on lines of
+    their own, as black would put them, when it is longer than the file's lines.
+
+    Handles one statement whose value is a call written on one line (``f(...)``,
+    ``x = f(...)``, ``return f(...)``): the arguments go on one indented line if they fit
+    there, else one per line with a trailing comma. Anything else stays as it is.
+    """
+    if _fits(statement, len(indent), style.limit) or len(statement.body) != 1:
+        return statement
+    small = statement.body[0]
+    if not isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return)):
+        return statement
+    call = small.value
+    if not isinstance(call, cst.Call) or not call.args or call.lpar:
+        return statement
+    if "\n" in cst.Module(body=[]).code_for_node(call) or isinstance(
+        call.args[-1].comma, cst.Comma
+    ):
+        return statement  # already on several lines, or a magic trailing comma
+    close = _newline("")
+    args = list(call.args)
+    hugged = call.with_changes(
+        whitespace_before_args=_newline(unit),
+        args=[*args[:-1], args[-1].with_changes(whitespace_after_arg=close)],
+    )
+    candidate = statement.with_changes(body=[small.with_changes(value=hugged)])
+    if _fits(candidate, len(indent), style.limit):
+        return candidate
+    exploded = [
+        arg.with_changes(comma=cst.Comma(whitespace_after=_newline(unit))) for arg in args[:-1]
+    ]
+    exploded.append(
+        args[-1].with_changes(
+            comma=cst.Comma(whitespace_after=close), whitespace_after_arg=_NO_SPACE
+        )
+    )
+    one_per_line = call.with_changes(whitespace_before_args=_newline(unit), args=exploded)
+    return statement.with_changes(body=[small.with_changes(value=one_per_line)])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-from xentlint.sources import Program
+from xentlint.sources import Program, cell_indent
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -137,6 +137,18 @@ class _Cell:
     span: Span  # the source value
     lines: list[str]  # the original source lines, with endings
     edits: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    indent: str = ""  # what IPython strips from the lines of a cell whose first is indented
+
+    def __post_init__(self) -> None:
+        self.indent = cell_indent([line.rstrip("\r\n") for line in self.lines])
+
+    def program_line(self, line: str) -> str:
+        """A line of the cell as the program has it."""
+        return line[len(self.indent) :] if line.startswith(self.indent) else line
+
+    def cell_line(self, line: str) -> str:
+        """A line of the program as the cell has it."""
+        return self.indent + line if self.indent and line.strip() else line
 
 
 def rebuild(text: str, program: Program, fixed: str) -> str:
@@ -175,11 +187,11 @@ def rebuild(text: str, program: Program, fixed: str) -> str:
             raise NotebookEditError(f"cell {number} has no text source")
         for index in range(i1, i2):
             original = cell.lines[program.cells[index][1] - 1].rstrip("\r\n")
-            if original != old[index]:
+            if cell.program_line(original) != old[index]:
                 raise NotebookEditError("a change touches an IPython magic line")
         if start == 0 and cell.lines and cell.lines[0].lstrip().startswith("%%"):
             raise NotebookEditError("a cell magic must stay the first line of its cell")
-        cell.edits.append((start, end, new[j1:j2]))
+        cell.edits.append((start, end, [cell.cell_line(line) for line in new[j1:j2]]))
     out = text
     for cell in sorted(cells.values(), key=lambda c: -c.span.start):
         if cell.edits:
@@ -235,6 +247,21 @@ def _apply(cell: _Cell) -> str:
 # --------------------------------------------------------------------------- JSON output
 
 
+# Where str.splitlines ends a line but a Python source line goes on.
+_OTHER_BREAKS = ("\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _items_of(source: str, old_items: list[object]) -> list[str]:
+    """A cell source as a list of strings, split the way its file splits them: Jupyter
+    (nbformat) splits at every break ``str.splitlines`` knows, a form feed among them; a
+    file whose items hold such a character inside goes on ending them at line ends only."""
+    by_line_ends = any(
+        isinstance(item, str) and any(char in item[:-1] for char in _OTHER_BREAKS)
+        for item in old_items
+    )
+    return split_lines(source) if by_line_ends else source.splitlines(keepends=True)
+
+
 def _ensure_ascii(text: str) -> bool:
     """Whether the notebook escapes non-ASCII text (Jupyter itself does not)."""
     if any(ord(char) > 127 for char in text):
@@ -250,7 +277,7 @@ def _serialise(text: str, span: Span, source: str) -> str:
     raw_of = {}
     for item in span.items:
         raw_of.setdefault(item.value, text[item.start : item.end])
-    lines = split_lines(source)
+    lines = _items_of(source, [item.value for item in span.items])
     if not lines:
         return "[]"
     rendered = [raw_of.get(line) or json.dumps(line, ensure_ascii=ascii_only) for line in lines]
@@ -258,9 +285,10 @@ def _serialise(text: str, span: Span, source: str) -> str:
     if span.items and "\n" in text[span.start : span.items[0].start]:
         first = span.items[0].start
         indent = text[text.rfind("\n", span.start, first) + 1 : first]
+        newline = "\r\n" if "\r\n" in text[span.start : first] else "\n"  # the file's own
         last = span.items[-1].end
         closing = text[last : span.end - 1]
-        return "[\n" + ",\n".join(indent + r for r in rendered) + closing + "]"
+        return "[" + newline + ("," + newline).join(indent + r for r in rendered) + closing + "]"
     if len(span.items) >= 2:
         separator = text[span.items[0].end : span.items[1].start]
     else:

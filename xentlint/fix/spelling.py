@@ -12,6 +12,7 @@ it ask for a new import.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -74,6 +75,13 @@ class ModuleNames:
     used: set[str] = field(default_factory=set)  # names read anywhere
     double_quotes: int = 0
     single_quotes: int = 0
+    #: Where each import binds its name: the rank of its statement in the module's text.
+    import_at: dict[str, int] = field(default_factory=dict)
+    #: Whether Keras is imported inside ``try: ... except ImportError:``: the file picks
+    #: its Keras when it runs, so no fix may add an unconditional import of one.
+    conditional_keras: bool = False
+    _ranks: dict[int, int] = field(default_factory=dict, repr=False)  # statement -> rank
+    _parents: dict[int, cst.CSTNode] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, module: cst.Module) -> ModuleNames:
@@ -110,34 +118,58 @@ class ModuleNames:
         return flavour_of(self.resolve(node)) if node is not None else None
 
     def spell(
-        self, target: str, flavour: str | None, like: cst.CSTNode | None = None
+        self,
+        target: str,
+        flavour: str | None,
+        like: cst.CSTNode | None = None,
+        at: cst.CSTNode | None = None,
     ) -> Spelled | None:
-        """Spell canonical ``target`` (``keras.losses.BinaryCrossentropy``) in this file.
+        """Spell canonical ``target`` (``keras.losses.BinaryCrossentropy``) in this file,
+        for use at node ``at`` (anywhere when None).
 
         The way ``like`` (a nearby Keras call, such as the model's last layer) reaches its
         package comes first: ``tf.keras.layers.Dense`` gives ``tf.keras.losses...``. Then
         names imported at module level (the shortest spelling in the wanted flavour, then
         in any flavour), then Keras names the file uses without importing them (a Q&A
-        snippet), and last a new import.
+        snippet), and last a new import. A name imported only after ``at`` (further down,
+        or later on the same line) is not bound there and does not count; a new import is
+        not offered where Keras is imported inside ``try: ... except ImportError:``.
         """
         assert target.startswith("keras.")
         tail = target[len("keras") :]
+        rank = self._rank(at)
         if flavour in FLAVOURS and like is not None:
             found = self._like(like, flavour + tail)
-            if found is not None:
+            if found is not None and self._bound_before(found, rank):
                 return Spelled(found)
         order = [flavour] if flavour in FLAVOURS else []
         order += [f for f in FLAVOURS if f not in order]
-        for source in (self.imports, self._unimported()):
+        imported = {n: q for n, q in self.imports.items() if self.import_at.get(n, -1) < rank}
+        for source in (imported, self._unimported()):
             for wanted in order:
                 found = _shortest(source, wanted + tail)
                 if found is not None:
                     return Spelled(found)
         wanted = flavour if flavour in FLAVOURS else "keras"
         statement, name, qname = _NEW_IMPORTS[wanted]
-        if name in self.bound or name in self.imports or name in self.used:
+        if self.conditional_keras or name in self.bound or name in self.used:
             return None
+        if name in self.imports and self.imports[name] != qname:
+            return None  # the name means something else further down
         return Spelled(name + (wanted + tail)[len(qname) :], statement)
+
+    def _rank(self, node: cst.CSTNode | None) -> float:
+        """The rank of the statement holding ``node`` (infinity: no position given)."""
+        while node is not None:
+            rank = self._ranks.get(id(node))
+            if rank is not None:
+                return rank
+            node = self._parents.get(id(node))
+        return float("inf")
+
+    def _bound_before(self, spelling: str, rank: float) -> bool:
+        root = spelling.split(".", 1)[0]
+        return self.import_at.get(root, -1) < rank
 
     def _like(self, like: cst.CSTNode, full: str) -> str | None:
         if isinstance(like, cst.Call):
@@ -211,13 +243,14 @@ def scan(module: cst.Module) -> tuple[dict[int, cst.CSTNode], ModuleNames]:
     cost several times more, and this runs on the lint path (fix availability).
     """
     parents: dict[int, cst.CSTNode] = {}
-    names = ModuleNames()
+    names = ModuleNames(_parents=parents)
+    guarded = _rank_statements(module.body, names._ranks, False)
     not_reads: set[int] = set()
     stack: list[tuple[cst.CSTNode, int]] = [(module, 0)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            _import(names, node, depth)
+            _import(names, node, depth, id(node) in guarded)
             continue
         inner = depth + 1 if isinstance(node, _SCOPES) else depth
         _note(names, node, not_reads)
@@ -234,6 +267,68 @@ def scan(module: cst.Module) -> tuple[dict[int, cst.CSTNode], ModuleNames]:
     for name in names.bound:
         names.imports.pop(name, None)
     return parents, names
+
+
+def _rank_statements(
+    statements: Sequence[cst.CSTNode], ranks: dict[int, int], guarded: bool
+) -> set[int]:
+    """Number the statements in the order of the text (small statements too); return the
+    imports inside ``try`` blocks whose handlers catch ImportError."""
+    inside: set[int] = set()
+    for statement in statements:
+        ranks[id(statement)] = len(ranks)
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in statement.body:
+                ranks[id(small)] = len(ranks)
+                if guarded and isinstance(small, (cst.Import, cst.ImportFrom)):
+                    inside.add(id(small))
+        elif isinstance(statement, (cst.Import, cst.ImportFrom)):  # in a one-line suite
+            if guarded:
+                inside.add(id(statement))
+        else:
+            here = guarded or (isinstance(statement, cst.Try) and _catches_import_error(statement))
+            for block in _blocks(statement):
+                inside |= _rank_statements(block, ranks, here)
+    return inside
+
+
+def _blocks(statement: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
+    """The statement lists directly inside a compound statement, in the order of the text."""
+    out: list[Sequence[cst.CSTNode]] = []
+    for name in ("body", "handlers", "cases", "orelse", "finalbody"):
+        part = getattr(statement, name, None)
+        if part is None:
+            continue
+        for item in part if isinstance(part, (list, tuple)) else [part]:
+            if isinstance(item, cst.BaseSuite):
+                out.append(item.body)
+            elif isinstance(item, (cst.If, cst.BaseCompoundStatement)):
+                out.append([item])  # elif
+            elif hasattr(item, "body"):  # except, else, finally, case
+                out.extend(_blocks(item))
+    return out
+
+
+_KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+
+
+def _is_keras(module: str) -> bool:
+    return module.split(".", 1)[0] in _KERAS_ROOTS
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _catches_import_error(node: cst.Try) -> bool:
+    for handler in node.handlers:
+        if handler.type is None:  # a bare except
+            return True
+        caught = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+        for item in caught:
+            value = item.value if isinstance(item, cst.Element) else item
+            if dotted(value) in _IMPORT_ERRORS:
+                return True
+    return False
 
 
 def _note(names: ModuleNames, node: cst.CSTNode, not_reads: set[int]) -> None:
@@ -281,31 +376,39 @@ def _bind(names: ModuleNames, target: cst.CSTNode) -> None:
         _bind(names, target.value)
 
 
-def _import(names: ModuleNames, node: cst.Import | cst.ImportFrom, depth: int) -> None:
+def _import(
+    names: ModuleNames, node: cst.Import | cst.ImportFrom, depth: int, guarded: bool = False
+) -> None:
+    rank = names._ranks.get(id(node), -1)
     if isinstance(node, cst.Import):
         for alias in node.names:
             full = dotted(alias.name)
             if full is None:
                 continue
+            names.conditional_keras |= guarded and _is_keras(full)
             if alias.asname is not None:
-                _imported(names, alias.asname.name, full, depth)
+                _imported(names, alias.asname.name, full, depth, rank)
             else:
                 top = full.split(".", 1)[0]
-                _imported(names, cst.Name(top), top, depth)
-        return
-    if isinstance(node.names, cst.ImportStar):
+                _imported(names, cst.Name(top), top, depth, rank)
         return
     module = dotted(node.module) if node.module is not None and not node.relative else None
+    if module is not None:
+        names.conditional_keras |= guarded and _is_keras(module)
+    if isinstance(node.names, cst.ImportStar):
+        return
     for alias in node.names:
         target = alias.asname.name if alias.asname else alias.name
         base = dotted(alias.name)
         if module is None or base is None:
             _bind(names, target)
         else:
-            _imported(names, target, f"{module}.{base}", depth)
+            _imported(names, target, f"{module}.{base}", depth, rank)
 
 
-def _imported(names: ModuleNames, target: cst.CSTNode, qname: str, depth: int) -> None:
+def _imported(
+    names: ModuleNames, target: cst.CSTNode, qname: str, depth: int, rank: int = -1
+) -> None:
     if not isinstance(target, cst.Name):
         return
     if depth:
@@ -315,3 +418,4 @@ def _imported(names: ModuleNames, target: cst.CSTNode, qname: str, depth: int) -
     if previous is not None and previous != qname:
         names.bound.add(target.value)  # imported twice, differently: ambiguous
     names.imports[target.value] = qname
+    names.import_at.setdefault(target.value, rank)  # the first binding counts

@@ -1,8 +1,9 @@
 """Entry point of the static front end: source text -> findings.
 
-The pipeline per file: a cheap text prefilter, ``ast`` for syntax errors (fast, and it
-bounds nesting before LibCST sees the file), one LibCST parse, the interpreter that builds
-facts, the pure checks, and positions for the reported nodes only.
+The pipeline per file: CPython's ``compile()`` for syntax errors (fast, and it bounds
+nesting before LibCST sees the file), a cheap text prefilter, a bound on the work LibCST
+would need, one LibCST parse, the interpreter that builds facts, the pure checks, and
+positions for the reported nodes only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from xentlint.checks.registry import run_checks
 from xentlint.diagnostics import RawFinding
 from xentlint.facts import Facts, Finding
-from xentlint.guard import pathological
+from xentlint.guard import pathological, too_complex, too_complex_to_compile
 
 # A file that mentions none of these cannot produce a finding of any rule.
 _RELEVANT_WORDS = ("crossentropy", "cross_entropy", "softmax", "sigmoid")
@@ -35,19 +36,28 @@ def is_relevant(source: str) -> bool:
     return "bce" in folded and _BCE.search(folded) is not None
 
 
-def _syntax_error(source: str) -> RawFinding | None:
-    error, _tree = _parse_ast(source)
-    return error
+#: Top-level ``await`` is valid in a notebook cell (IPython runs it).
+_NOTEBOOK_FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+#: What CPython says of a ``from __future__`` import below other statements. A notebook is
+#: linted as one program but IPython compiles each cell alone, where such an import may
+#: open the cell: in notebooks the line is blanked and the program compiled again.
+_LATE_FUTURE = "from __future__ imports must occur at the beginning of the file"
 
 
-def _parse_ast(source: str) -> tuple[RawFinding | None, ast.Module | None]:
-    problem = pathological(source)  # input that would make ast.parse itself explode
+def syntax_error(source: str, *, notebook: bool = False) -> RawFinding | None:
+    """XEN901 for what CPython refuses to compile, XEN902 for what it cannot even read.
+
+    ``compile()`` reports what the parser reports and what only the compiler finds
+    (``return`` outside a function, a repeated keyword argument, ``nonlocal`` at module
+    level, a misplaced ``__future__`` import...), at the position CPython gives. It is
+    also cheaper than ``ast.parse``: no Python objects are built for the tree (measured on
+    the 166 keras-io examples, bench/README.md "Syntax check").
+    """
+    problem = pathological(source) or too_complex_to_compile(source)  # costly for CPython
     if problem is not None:
-        return RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1), None
+        return RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+        _compile(source, notebook)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1
@@ -55,13 +65,44 @@ def _parse_ast(source: str) -> tuple[RawFinding | None, ast.Module | None]:
         end_col = getattr(exc, "end_offset", None) or col
         if end_line < line or (end_line == line and end_col < col):
             end_line, end_col = line, col
-        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col), None
+        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col)
     except (RecursionError, MemoryError):
         message = "syntax error: the code is nested too deeply to parse"
-        return RawFinding("XEN901", message, 1, 1, 1, 1), None
+        return RawFinding("XEN901", message, 1, 1, 1, 1)
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
-        return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1), None
-    return None, tree
+        return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
+    return None
+
+
+def _compile(source: str, notebook: bool) -> None:
+    """``compile(source)``; in a notebook, a ``from __future__`` line that may open its cell
+    is blanked and the program compiled again (a few times at most)."""
+    flags = _NOTEBOOK_FLAGS if notebook else 0
+    for attempt in range(8 if notebook else 1, 0, -1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(source, "<xentlint>", "exec", flags=flags, dont_inherit=True)
+            return
+        except SyntaxError as exc:
+            if attempt == 1 or exc.msg != _LATE_FUTURE or not exc.lineno:
+                raise
+            lines = source.split("\n")
+            late = lines[exc.lineno - 1]
+            if not late.startswith("from __future__") or "(" in late or late.endswith("\\"):
+                raise
+            lines[exc.lineno - 1] = ""
+            source = "\n".join(lines)
+
+
+def _statements(source: str) -> ast.Module | None:
+    """``ast``'s tree of source that compiles (for statement line numbers), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def plain_line(line: int, _finding_line: int) -> str:
@@ -73,6 +114,7 @@ def analyze_source(
     codes: Iterable[str] | None = None,
     describe_line: Callable[[int, int], str] = plain_line,
     fixes: Callable[[Analysis], dict[int, str]] | None = None,
+    notebook: bool = False,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -80,16 +122,22 @@ def analyze_source(
     finding_line)`` renders a reference to another place in a message ("line 12"; the
     notebook front end says "line 3 of cell 2"). ``fixes(analysis)`` says which findings
     have an automatic fix (``{id(finding): "safe" | "unsafe"}``; the pipeline passes the
-    fix layer's, which this front end does not import). A syntax error yields a single
-    XEN901 finding at the parser's position. Never raises for any input string.
+    fix layer's, which this front end does not import). ``notebook`` allows top-level
+    ``await``. A syntax error, or code CPython would refuse to compile, yields a single
+    XEN901 finding at CPython's position. Never raises for any input string.
     """
-    error, tree = _parse_ast(source)
+    error = syntax_error(source, notebook=notebook)
     if error is not None:
         return [error]
-    analysis = analyze_module(source, codes)
+    if not is_relevant(source):
+        return []
+    problem = too_complex(source)  # costly for LibCST
+    if problem is not None:
+        return [RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)]
+    analysis = _interpret(source, codes)
     if analysis is None or not analysis.findings:
         return []
-    positions = _anchor_positions(analysis, source, tree)
+    positions = _anchor_positions(analysis, source, _statements(source))
     available = fixes(analysis) if fixes is not None else {}
     return _locate(analysis.module, analysis.findings, describe_line, available, positions)
 
@@ -111,10 +159,15 @@ class Analysis:
 def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis | None:
     """Parse and interpret ``source``; None when it cannot be analysed (or is irrelevant).
 
-    Syntax errors are not reported here (see :func:`analyze_source`).
+    Syntax errors are not reported here (see :func:`analyze_source`), nor sources too
+    complex to parse in reasonable time (:func:`xentlint.guard.too_complex`): both give None.
     """
-    if not is_relevant(source):
+    if not is_relevant(source) or too_complex(source) is not None:
         return None
+    return _interpret(source, codes)
+
+
+def _interpret(source: str, codes: Iterable[str] | None) -> Analysis | None:
     from xentlint.guard import parse_module  # a native stack overflow would kill us
 
     try:
