@@ -91,6 +91,14 @@ def test_lambda_at_an_output_makes_that_output_not_judged(tmp_path: Path) -> Non
     )
 
 
+def test_two_unregistered_classes_of_one_module_need_one_import(tmp_path: Path) -> None:
+    body = custom("Body", "body", module="mylayers")
+    head = custom("Head", "head", module="mylayers")
+    path = write_keras(tmp_path / "c.keras", compiled(sequential(body, head), LOGITS_CCE))
+    [text] = unjudged(path)
+    assert "unknown without --import mylayers --probe (layer 'head' is custom code" in text
+
+
 def test_every_output_the_configuration_shows_is_checked(tmp_path: Path) -> None:
     layers = [
         node(dense("hidden", 8, "relu"), "x"),
@@ -229,12 +237,38 @@ def test_probe_asked_for_on_a_lambda_model_runs_no_code(tmp_path: Path) -> None:
     assert not found.complete and "not_judged=" in repr(found)
 
 
+def test_a_savedmodel_folder_cannot_be_probed(tmp_path: Path) -> None:
+    from test_runtime_offline import _field
+
+    root = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "Dense", "config": {"name": "d", "units": 4, "activation": "linear"}},
+        {"class_name": "Flatten", "config": {"name": "flat"}}]},
+        "training_config": {"loss": "categorical_crossentropy"}}  # fmt: skip
+    node = b"\x10\x00" + _field(3, b"root") + _field(5, json.dumps(root).encode())
+    folder = tmp_path / "exported"
+    folder.mkdir()
+    (folder / "keras_metadata.pb").write_bytes(_field(1, node))
+    [text] = unjudged(folder)
+    assert text == (
+        "output 'flat' not judged: its activation is unknown (layer 'flat' (Flatten) is not a "
+        "layer xentlint can see through), and the probe cannot run: Keras 3 cannot load a "
+        "SavedModel folder"
+    )
+    assert unjudged(folder, probe=True) == [text]  # said once
+
+
 def test_subclassed_custom_model_is_refused_saying_what_to_pass(tmp_path: Path) -> None:
     config = {"module": "mymodels", "class_name": "MyModel", "config": {"units": 3},
               "registered_name": "MyModel"}  # fmt: skip
     path = write_keras(tmp_path / "sub.keras", config)
-    with pytest.raises(ModelRefused, match=r"pass --import mymodels --probe\)"):
+    with pytest.raises(ModelRefused) as info:
         inspect(path)
+    assert str(info.value) == (
+        f"{path}: model class MyModel (custom, not registered): a subclassed model, whose "
+        f"configuration does not show its outputs (only running it would): xentlint does not "
+        f"load it: Keras loads class MyModel only once the module that registers it is "
+        f"imported: pass --import mymodels --probe"
+    )
     with pytest.raises(
         ModelRefused, match=re.escape("custom_objects={'MyModel': ...}, probe=True")
     ):

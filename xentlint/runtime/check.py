@@ -216,6 +216,9 @@ def inspect(
 # --- obtaining the model ------------------------------------------------------------------
 
 
+_CONFIG_ONLY = "read the {} configuration only: nothing was deserialized, no code ran"
+
+
 def _from_path(
     path: str,
     report: Report,
@@ -240,25 +243,25 @@ def _from_path(
             report.notes.append(f"not loaded: loading {unsafe} would run code")
     subclassed = result.graph.subclassed
     load = probe_wanted is True or (probe_wanted is None and (trust or subclassed))
+    if saved.format == "savedmodel":  # whatever it holds, and whatever the caller allows
+        model.no_probe = "Keras 3 cannot load a SavedModel folder"
+        report.notes.append(
+            f"probe skipped: {model.no_probe}" if load else _CONFIG_ONLY.format(saved.format)
+        )
+        return model
     if result.unsafe and not trust:
         model.unlock = flags, reason = _unlock(result, words)
         model.no_probe = f"{reason}: pass {flags}"
         if subclassed:
             raise ModelRefused(
                 f"{report.path}: {result.unsafe[0]}: a subclassed model, whose configuration "
-                f"does not show its outputs; only loading and running it would ({reason}: "
-                f"pass {flags})",
+                f"does not show its outputs (only running it would)",
                 api=words is _API_WORDS,
+                how=f"{reason}: pass {flags}",
             )
         load = False
     if not load:
-        report.notes.append(
-            f"read the {saved.format} configuration only: nothing was deserialized, no code ran"
-        )
-        return model
-    if saved.format == "savedmodel":
-        model.no_probe = "Keras 3 cannot load a SavedModel folder"
-        report.notes.append(f"probe skipped: {model.no_probe}")
+        report.notes.append(_CONFIG_ONLY.format(saved.format))
         return model
     try:
         keras: Any = require("keras", _why_load(probe_wanted, subclassed, words))
@@ -304,7 +307,7 @@ def _unlock(result: ReadResult, words: _Words) -> tuple[str, str]:
             flags.append(f"custom_objects={{{key!r}: ...}}")
         else:
             modules = list(dict.fromkeys(m for _, m in result.unregistered if m))
-            if len(modules) < len({n for n, _ in result.unregistered}):
+            if any(m is None for _, m in result.unregistered):  # the configuration names none
                 modules.append("MODULE")
             flags.extend(f"--import {m}" for m in modules)
         reasons.append(f"Keras loads {named} only once the module that registers it is imported")
@@ -445,13 +448,7 @@ def _no_outputs(model: _Model, path: str, probed: bool, words: _Words, shape: An
             f"input shape), or pass probe=True with input_shape=(None, 20)"
         )
     if model.no_probe is not None:
-        hint = ""
-        if model.saved and live is None:  # Keras could not load it
-            hint = (
-                "; a custom model class loads once the module that registers it is "
-                "imported (xentlint model --import MODULE)"
-            )
-        return f"{head}, and the probe did not run: {model.no_probe}{hint}"
+        return f"{head}, and the probe did not run: {model.no_probe}"
     if not probed:
         return f"{head}: pass {words.probe}"
     return f"{head}, but the probe saw none"

@@ -47,15 +47,15 @@ def _note(message: str) -> None:
     "--probe/--no-probe",
     default=None,
     help="Run the model on a small random batch and compare its outputs with its "
-    "configuration (loads the model; safe_mode=True). Default: only when the model is "
-    "loaded anyway.",
+    "configuration (loads the model; safe_mode=True). Default: with --trust-model, and for "
+    "subclassed models, whose configuration does not show their outputs.",
 )
 @click.option(
     "--trust-model",
     is_flag=True,
-    help="Allow loading models whose loading runs their code: Lambda layers, unregistered "
-    "custom objects (safe_mode=False). Only for files you trust. Not needed to check the "
-    "configuration, which runs no code.",
+    help="Allow loading models whose loading runs their code, such as Lambda layers "
+    "(safe_mode=False), and probe them unless --no-probe. Only for files you trust. Not "
+    "needed to check the configuration, which runs no code.",
 )
 @click.option(
     "--import",

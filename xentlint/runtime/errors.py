@@ -34,12 +34,18 @@ class KerasMissing(CheckError):
 class ModelRefused(CheckError):
     """Loading the model would run arbitrary Python code (a Lambda, a custom object)."""
 
-    def __init__(self, what: str, *, api: bool = False) -> None:
-        flag = "trust_model=True" if api else "--trust-model"
-        super().__init__(
-            f"{what}: loading it would run arbitrary Python code, so xentlint refuses to "
-            f"(safe_mode=True). Pass {flag} to load it anyway, only for a file you trust."
-        )
+    def __init__(self, what: str, *, api: bool = False, how: str | None = None) -> None:
+        """``how``: what loading needs and what to pass ("Keras loads class X only once the
+        module that registers it is imported: pass --import mymodels --probe")."""
+        if how is None:
+            flag = "trust_model=True" if api else "--trust-model"
+            how = (
+                f"loading it would run arbitrary Python code, so xentlint refuses to "
+                f"(safe_mode=True). Pass {flag} to load it anyway, only for a file you trust."
+            )
+        else:
+            how = f"xentlint does not load it: {how}"
+        super().__init__(f"{what}: {how}")
         self.what = what
 
 
