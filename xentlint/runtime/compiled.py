@@ -28,6 +28,45 @@ _MISSING = object()
 class OutputCompile:
     loss: LossSpec | None
     metrics: tuple[MetricSpec, ...]
+    #: when ``loss`` is None because the loss is code xentlint cannot read: what it is
+    #: ("the custom function 'mypkg>my_loss'"); None for Keras' own losses and when unsure
+    custom_loss: str | None = None
+    #: ``loss`` is None because the loss is one of Keras' own, not a cross-entropy ("mse")
+    other_keras_loss: bool = False
+
+
+def keras_loss(value: Any) -> bool:
+    """Whether a saved loss is certainly one of Keras' own: a string (Keras resolves it by
+    name, and saves a user's function as a function object) or a Keras class."""
+    if isinstance(value, str):
+        return True
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("class_name"), str)
+        and value.get("class_name") != "function"
+        and is_library_module(value.get("module"))
+        and value.get("registered_name") is None
+    )
+
+
+def custom_loss(value: Any) -> str | None:
+    """What a saved loss is when it certainly is the user's code, else None.
+
+    Keras saves its own loss functions and a user's unregistered ones alike
+    (``{"class_name": "function", "config": "name"}``), so only lambdas, registered
+    functions (``package>name``) and registered classes (a ``registered_name``, which
+    Keras' own classes do not have) are known to be code.
+    """
+    if not isinstance(value, dict):
+        return None
+    kind, cfg = value.get("class_name"), value.get("config")
+    if kind == "__lambda__":
+        return "a Python lambda"
+    if kind == "function":
+        return f"the custom function {cfg!r}" if isinstance(cfg, str) and ">" in cfg else None
+    if isinstance(kind, str) and isinstance(value.get("registered_name"), str):
+        return f"the custom class {kind}"
+    return None
 
 
 def _is_object(value: Any) -> bool:
@@ -140,7 +179,9 @@ def per_output(
             continue
         spec = loss_spec(part, _loss_anchor(name, count, loss, index))
         chosen = pick(metrics, name, index, count, struct)
-        out.append(OutputCompile(spec, metric_specs(chosen, name)))
+        custom = custom_loss(part) if spec is None else None
+        other = spec is None and keras_loss(part)
+        out.append(OutputCompile(spec, metric_specs(chosen, name), custom, other))
     return out
 
 

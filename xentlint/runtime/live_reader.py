@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from xentlint.facts import Act
 from xentlint.knowledge.models import SERIALIZED_MODEL_CLASSES
 from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.config_reader import classify
@@ -93,10 +94,17 @@ class LiveReader:
         kind, module, subclass = _keras_base(type(layer))
         if kind in ("Layer", "Operation"):
             op.custom = True
+            op.unknown_because = f"is custom code (class {type(layer).__name__})"
             self.custom.append(name)
             return op
         op.kind = kind if not subclass else type(layer).__name__
         classify(op, kind, _attributes(layer), module)
+        if kind == "Lambda":
+            op.unknown_because = "is a Lambda layer (Python code)"
+        elif op.activation is Act.UNKNOWN or op.applies is Act.UNKNOWN:
+            function = getattr(getattr(layer, "activation", None), "__name__", None)
+            named = f" ({function!r})" if isinstance(function, str) else ""
+            op.unknown_because = f"has a custom activation function{named}"
         return op
 
     def sequential(self, model: Any, prefix: str) -> Graph:
