@@ -22,6 +22,7 @@ from xentlint.intents import (
     merge,
 )
 from xentlint.knowledge import activations as A
+from xentlint.knowledge.applications import LIBRARY_HEADS
 from xentlint.knowledge.layers import LAYERS, Role
 from xentlint.knowledge.losses import BY_FAMILY, LOSS_FUNCTIONS, NN_OP_KEYWORDS
 
@@ -214,12 +215,28 @@ def _activation(intent: ActivationIntent, ctx: Context, edits: Edits) -> None:
     if isinstance(node, cst.Call) and ctx.names.canonical(node.func) in A.ACTIVATION_OPS:
         _activation_op(intent, node, ctx, edits)
         return
+    if isinstance(node, cst.Call):
+        _library_activation(intent, node, ctx, edits)
+        return
     if isinstance(node, cst.Arg):
-        if node.keyword is None or node.keyword.value != "activation":
-            raise Unfixable("not an activation argument")
         call = parent
         assert isinstance(call, cst.Call)
-        if intent.action == "remove":
+        library = LIBRARY_HEADS.get(ctx.names.canonical(call.func) or "")
+        keyword = (
+            "activation"
+            if library is None or library.activation is None
+            else (library.activation.keyword)
+        )
+        if node.keyword is None or node.keyword.value != keyword:
+            raise Unfixable("not an activation argument")
+        if library is not None:  # its default may be softmax: say None
+            new = (
+                cst.Name("None")
+                if intent.action == "remove"
+                else (_activation_value(node.value, intent.action, ctx))
+            )
+            edits.replace(node, lambda arg: arg.with_changes(value=new))
+        elif intent.action == "remove":
             edits.remove(call, _index(call.args, node))
         else:
             new = _activation_value(node.value, intent.action, ctx)
@@ -239,6 +256,21 @@ def _activation(intent: ActivationIntent, ctx: Context, edits: Edits) -> None:
             edits.replace(node, lambda _n: new)
         return
     raise Unfixable("the activation is not written in a form the fixer knows")
+
+
+def _library_activation(
+    intent: ActivationIntent, call: cst.Call, ctx: Context, edits: Edits
+) -> None:
+    """``ResNet50(weights=None, classes=10)`` -> ``..., classifier_activation=None)``."""
+    library = LIBRARY_HEADS.get(ctx.names.canonical(call.func) or "")
+    if library is None or library.activation is None or any(arg.star for arg in call.args):
+        raise Unfixable("the activation is not written in a form the fixer knows")
+    if intent.action == "remove":
+        value: cst.BaseExpression = cst.Name("None")
+    else:
+        value = cst.parse_expression(ctx.names.string(intent.action))
+    arg = layout.keyword_arg(library.activation.keyword, value)
+    edits.replace(call, lambda c: layout.append_arg(c, arg))
 
 
 def _index(items: Any, node: cst.CSTNode) -> int:

@@ -26,6 +26,9 @@ _PREFIX_REWRITES = (
     ("keras._tf_keras.keras.", "keras."),
     ("tensorflow.compat.v1.", "tensorflow."),
     ("tensorflow.compat.v2.", "tensorflow."),
+    # applications and classifier tasks (knowledge.applications)
+    ("keras_applications.", "keras.applications."),
+    ("keras_nlp.", "keras_hub."),
 )
 
 # Namespaces whose deeper module paths (keras.layers.core.Dense) collapse to the last part.
@@ -35,6 +38,7 @@ _COLLAPSE = (
     "keras.activations.",
     "keras.metrics.",
     "keras.utils.",
+    "keras.applications.",  # keras.applications.resnet50.ResNet50
 )
 
 # TF1 ``tf.losses.*`` ops have a canonical namespace of their own (``tf1.losses.``, see

@@ -52,6 +52,10 @@ from xentlint.static.values import (
 _MAX_CALL_DEPTH = 12
 _MAX_RUNS_PER_FUNCTION = 8
 _MISSING = object()
+#: ``model.<part> = ...`` (or ``model.layers[-1].activation = ...``) changes the outputs
+_MODEL_PARTS = frozenset({"layers", "activation", "outputs", "output"})
+#: ``model.layers.pop()``: methods of the layer list that change it
+_LIST_MUTATIONS = frozenset({"pop", "append", "extend", "insert", "remove", "clear"})
 
 
 class Interpreter(KerasSemantics):
@@ -308,7 +312,7 @@ class Interpreter(KerasSemantics):
     def _mutates_layers(target: cst.BaseExpression) -> bool:
         node: cst.BaseExpression = target
         while isinstance(node, (cst.Attribute, cst.Subscript)):
-            if isinstance(node, cst.Attribute) and node.attr.value in ("layers", "activation"):
+            if isinstance(node, cst.Attribute) and node.attr.value in _MODEL_PARTS:
                 return True
             node = node.value
         return False
@@ -568,6 +572,11 @@ class Interpreter(KerasSemantics):
             if attr in ("output", "outputs"):
                 return self.model_output(base)
             return ModelMethod(base, attr)
+        if isinstance(base, ModelMethod) and base.name == "layers" and attr in _LIST_MUTATIONS:
+            # model.layers.pop(): a head being replaced (Keras 2 idiom): no longer known
+            base.model.tail_uncertain = True
+            base.model.outputs = UNKNOWN
+            return UNKNOWN
         if isinstance(base, Object):
             if attr in base.attrs:
                 return base.attrs[attr]

@@ -23,6 +23,7 @@ from xentlint.facts import (
     MetricSpec,
 )
 from xentlint.knowledge import activations as A
+from xentlint.knowledge.applications import LIBRARY_HEADS
 from xentlint.knowledge.labels import (
     ARRAY_METHODS,
     ARRAY_METHODS_KEEP,
@@ -51,6 +52,7 @@ from xentlint.knowledge.metrics import (
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
 from xentlint.static.frames import Args, Enumerated, const_bool, const_int
+from xentlint.static.library_models import library_output
 from xentlint.static.values import (
     UNKNOWN,
     Const,
@@ -91,6 +93,9 @@ class KerasSemantics:
             return self.make_model(model_kind, node, args)
         if q.startswith("keras.layers."):
             return self.make_layer(q, node, args)
+        library = LIBRARY_HEADS.get(q)
+        if library is not None:
+            return self.library_model(library_output(library, q, node, args), node)
         function_layer = LAYER_FUNCTIONS.get(q)
         if function_layer is not None:
             layer_q, inputs = function_layer
@@ -138,6 +143,17 @@ class KerasSemantics:
             self.models.append(model)
             return model
         return Tensor(Head(None, Act.UNKNOWN))  # keras.Input(...)
+
+    def library_model(self, output: Value, node: cst.Call) -> Model:
+        """A model built whole by a library call (keras.applications, keras_hub tasks)."""
+        model = Model(node=node, outputs=output, ctx_depth=self.cond)
+        self.models.append(model)
+        if isinstance(output, Tensor) and output.head.activation in (Act.SOFTMAX, Act.SIGMOID):
+            head = output.head
+            site = ActivationSite(head.activation, Act.LINEAR, head.units, True,
+                                  head.activation_anchor)  # fmt: skip
+            self.sites.append(site)
+        return model
 
     def produce_labels(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
         """The value a label producer of the knowledge base returns (one branch per type)."""
@@ -331,6 +347,10 @@ class KerasSemantics:
                 if isinstance(inner, Layer):
                     return inner
             return Layer(q, node, name=name)
+        if role is Role.RESHAPE:
+            target = args.get(kind.target.keyword, kind.target.position) if kind.target else None
+            last, rank = _last_dimension(target)
+            return Layer(q, node, name=name, reshapes=True, reshape_to=last, reshape_rank=rank)
         return Layer(q, node, name=name, passthrough=True)  # Role.PASSTHROUGH
 
     def apply_layer(self, layer: Layer | Value, inp: Value) -> Value:
@@ -342,6 +362,15 @@ class KerasSemantics:
             return self.model_output(layer.model)
         if layer.passthrough:
             return inp if isinstance(inp, Tensor) else UNKNOWN
+        if layer.reshapes and isinstance(inp, Tensor) and inp.head.units is not None:
+            # Input shapes are not tracked: Reshape((units,)) keeps the row (each sample is
+            # then exactly its class scores); Reshape((..., units)) does after a Dense (its
+            # units are the last axis, and a row-major reshape keeps blocks of that size)
+            same = layer.reshape_to == inp.head.units
+            if same and (layer.reshape_rank == 1 or inp.head.layer_kind == "Dense"):
+                return inp
+        if layer.reshapes:
+            return Tensor(Head(None, Act.UNKNOWN, last_part(layer.kind), layer.name, layer.node))
         short = last_part(layer.kind)
         if layer.applies is Act.LINEAR:
             return inp  # Activation("linear") / Activation(None) is the identity
@@ -423,6 +452,8 @@ class KerasSemantics:
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
+        if name == "pop" and model.sequential:
+            model.current = UNKNOWN  # the layer before the last one: not tracked
         return UNKNOWN
 
     def _element(self, iterable: Value) -> Value:
@@ -502,6 +533,19 @@ def _threshold(metric: ThresholdMetric, args: Args) -> float | None:
     if isinstance(value, Const) and isinstance(value.value, (int, float)):
         return value.value
     return None
+
+
+def _last_dimension(shape: Value | None) -> tuple[int | None, int | None]:
+    """The last size and the rank of a literal shape, ``(7,)`` or ``(1, 1, 7)``."""
+    if isinstance(shape, LiteralArray) and shape.rows is None:
+        last = shape.flat[-1]
+        known = float(last).is_integer() and last > 0
+        return (int(last) if known else None), len(shape.flat)
+    if isinstance(shape, Seq) and shape.items:
+        last_item = const_int(shape.items[-1])
+        known = last_item is not None and last_item > 0
+        return (last_item if known else None), len(shape.items)
+    return None, None
 
 
 def _shift(args: Args) -> Args:

@@ -90,6 +90,10 @@ class Layer(Value):
     over_last_axis: bool | None = None
     passthrough: bool = False
     model: Model | None = None  # a model used as a layer
+    # Reshape/Flatten: keeps the rows when its output's last axis is ``reshape_to`` units
+    reshapes: bool = False
+    reshape_to: int | None = None
+    reshape_rank: int | None = None
 
 
 @dataclass(eq=False)
