@@ -24,6 +24,7 @@ from xentlint.knowledge.layers import LAYER_BASES
 from xentlint.knowledge.models import MODEL_BASES
 from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
+from xentlint.static import lists
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.frames import Args, Frame, const_int, dotted
 from xentlint.static.keras_semantics import KerasSemantics, literal_array
@@ -38,6 +39,7 @@ from xentlint.static.values import (
     Instance,
     Labels,
     Layer,
+    LiteralArray,
     Loss,
     Mapping,
     Model,
@@ -45,6 +47,7 @@ from xentlint.static.values import (
     Object,
     Ref,
     Seq,
+    SeqMethod,
     Tensor,
     Value,
 )
@@ -158,7 +161,14 @@ class Interpreter(KerasSemantics):
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, frame), frame)
         elif isinstance(small, cst.AugAssign):
-            self.eval(small.value, frame)
+            value = self.eval(small.value, frame)
+            target = self.eval(small.target, frame) if isinstance(small.target, cst.Name) else None
+            if isinstance(small.operator, cst.AddAssign) and isinstance(target, Seq):
+                if isinstance(target.node, cst.Tuple):  # a new tuple
+                    self.assign(small.target, lists.concatenate(target, value, self.cond), frame)
+                else:  # list += iterable: extends the list in place
+                    lists.call_method(target, "extend", Args([value], {}, [], {}), self.cond)
+                return
             self.assign(small.target, UNKNOWN, frame)
         elif isinstance(small, cst.Return):
             frame.returns.append(
@@ -285,7 +295,8 @@ class Interpreter(KerasSemantics):
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)
-            if isinstance(value, Seq) and len(value.items) == len(elements) and not starred:
+            same_length = isinstance(value, Seq) and len(value.items) == len(elements)
+            if same_length and not value.open_start and not starred:  # type: ignore[union-attr]
                 for element, item in zip(elements, value.items, strict=True):
                     self.assign(element.value, item, frame)
             else:
@@ -372,6 +383,7 @@ class Interpreter(KerasSemantics):
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
         key = id(func.node)
         if self.depth >= _MAX_CALL_DEPTH or self.runs.get(key, 0) >= _MAX_RUNS_PER_FUNCTION:
+            lists.forget_all(args)  # not followed: it may change the lists it receives
             return UNKNOWN
         self.runs[key] = self.runs.get(key, 0) + 1
         params = func.node.params
@@ -447,8 +459,8 @@ class Interpreter(KerasSemantics):
             return self.globals[name]
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
-        if name == "enumerate":
-            return Ref("builtins.enumerate")
+        if name in ("enumerate", "len"):
+            return Ref(f"builtins.{name}")
         qname = BARE_NAMES.get(name)
         if qname is not None and not self._bound_anywhere(name):
             return Ref(qname)
@@ -491,7 +503,7 @@ class Interpreter(KerasSemantics):
                 if isinstance(element, cst.StarredElement):
                     return UNKNOWN
                 items.append(value)
-            return Seq(items, node)
+            return Seq(items, node, self.cond)
         if isinstance(node, cst.Dict):
             mapping: dict[str, Value] = {}
             known = True
@@ -515,7 +527,10 @@ class Interpreter(KerasSemantics):
                 return Const(not value.value)
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
-            return _arith(node, self.eval(node.left, frame), self.eval(node.right, frame))
+            left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+            if isinstance(node.operator, cst.Add) and isinstance(left, Seq):
+                return lists.concatenate(left, right, self.cond)
+            return _arith(node, left, right)
         if isinstance(node, cst.Comparison):
             self.eval(node.left, frame)
             for target in node.comparisons:
@@ -545,8 +560,15 @@ class Interpreter(KerasSemantics):
             index = self.eval(node.slice[0].slice.value, frame)
         if isinstance(base, Seq):
             i = const_int(index)
-            if i is not None and -len(base.items) <= i < len(base.items):
+            low = -len(base.items)
+            if i is not None and low <= i < (0 if base.open_start else len(base.items)):
                 return base.items[i]
+            return UNKNOWN
+        if isinstance(base, LiteralArray) and base.rows is None:  # sizes = [64, 32, 2]
+            i = const_int(index)
+            elements = getattr(base.node, "elements", ())
+            if i is not None and -len(elements) <= i < len(elements):
+                return self.eval(elements[i].value, frame)
             return UNKNOWN
         if isinstance(base, Mapping):
             if isinstance(index, Const) and isinstance(index.value, str):
@@ -590,6 +612,8 @@ class Interpreter(KerasSemantics):
             return base.methods.get(attr, UNKNOWN)
         if isinstance(base, (Labels, Dataset, Instance)):
             return DatasetMethod(base, attr)
+        if isinstance(base, Seq) and attr in lists.METHODS:
+            return SeqMethod(base, attr)
         if isinstance(base, Layer) and attr == "output" and base.model is not None:
             return self.model_output(base.model)
         return UNKNOWN
@@ -631,6 +655,8 @@ class Interpreter(KerasSemantics):
             return self.instantiate(func, args)
         if isinstance(func, DatasetMethod):
             return self.value_method(func, node, args)
+        if isinstance(func, SeqMethod):
+            return lists.call_method(func.seq, func.name, args, self.cond)
         return UNKNOWN
 
 

@@ -51,6 +51,7 @@ from xentlint.knowledge.metrics import (
 )
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
+from xentlint.static import lists
 from xentlint.static.frames import Args, Enumerated, const_bool, const_int
 from xentlint.static.library_models import library_output
 from xentlint.static.values import (
@@ -130,6 +131,8 @@ class KerasSemantics:
             return Metric(metric.class_name, _threshold(metric, args), node)
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
+        if q == "builtins.len":
+            return lists.length(args.pos[0] if len(args.pos) == 1 else None)
         return UNKNOWN
 
     def make_model(self, kind: ModelKind, node: cst.Call, args: Args) -> Value:
@@ -182,7 +185,7 @@ class KerasSemantics:
             return self.directory_dataset(node, args, entry.mode.keyword, entry.default)
         if isinstance(entry, PairDataset):
             data = args.get(entry.tensors.keyword, entry.tensors.position)
-            if isinstance(data, Seq) and len(data.items) == 2:
+            if isinstance(data, Seq) and len(data.items) == 2 and not data.open_start:
                 labels = data.items[1]
                 return Dataset(labels.evidence if isinstance(labels, Labels) else None)
             return UNKNOWN
@@ -275,6 +278,8 @@ class KerasSemantics:
         self.models.append(model)
         layers = args.get("layers", 0)
         if isinstance(layers, Seq):
+            if layers.open_start:  # only the last layers are known
+                model.current = UNKNOWN
             for layer in layers.items:
                 self._sequential_add(model, layer)
         elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
@@ -641,7 +646,7 @@ def _labels_of(value: Value | None) -> LabelEvidence | None:
 def _heads(outputs: Value) -> list[tuple[str | None, Head | None]]:
     if isinstance(outputs, Tensor):
         return [(outputs.head.name, outputs.head)]
-    if isinstance(outputs, Seq):
+    if isinstance(outputs, Seq) and not outputs.open_start:
         return [
             (item.head.name, item.head) if isinstance(item, Tensor) else (None, None)
             for item in outputs.items
@@ -661,7 +666,7 @@ def _pick(value: Value | None, key: str | None, index: int, count: int) -> Value
             return None
         return value.items.get(key)
     if isinstance(value, Seq) and count > 1:
-        if len(value.items) == count:
+        if len(value.items) == count and not value.open_start:
             return value.items[index]
         return None
     return value

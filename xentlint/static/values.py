@@ -52,6 +52,11 @@ class Instance(Value):
 class Seq(Value):
     items: list[Value]
     node: cst.CSTNode | None = None
+    #: the branch depth where the list was made: changed deeper (in a loop or a branch),
+    #: its length is unknown (see :mod:`xentlint.static.lists`)
+    depth: int = 0
+    #: ``items`` are the list's last elements; an unknown number come before them
+    open_start: bool = False
 
 
 @dataclass(eq=False)
@@ -173,4 +178,12 @@ class ModelMethod(Value):
 @dataclass(eq=False)
 class DatasetMethod(Value):
     target: Value
+    name: str
+
+
+@dataclass(eq=False)
+class SeqMethod(Value):
+    """``layers.append``: a method of a list, to be called."""
+
+    seq: Seq
     name: str
