@@ -494,6 +494,34 @@ def test_xen107_compile_accuracy_uses_half_and_fix_keeps_predictions():
     )
 
 
+def test_xen107_recall_and_auc_on_logits_and_their_fixes():
+    import keras
+    import numpy as np
+
+    def value(metric, y, z) -> float:
+        metric.update_state(np.array(y, "float32")[:, None], np.array(z, "float32")[:, None])
+        return float(metric.result())
+
+    logits = [0.3, 0.4, -1.0, -2.0, 2.0, -0.2]
+    labels = [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    # reference: every positive has a positive logit, every negative a negative one
+    assert all((z > 0) == (t == 1.0) for z, t in zip(logits, labels, strict=True))
+    assert value(keras.metrics.Recall(), labels, logits) == pytest.approx(1 / 3)
+    assert value(keras.metrics.Recall(thresholds=0.0), labels, logits) == pytest.approx(1.0)
+    assert value(keras.metrics.Precision(thresholds=0.0), labels, logits) == pytest.approx(1.0)
+    probs = [_sigmoid(z) for z in logits]
+    assert value(keras.metrics.Recall(), labels, probs) == pytest.approx(1.0)
+    # AUC: thresholds in [0, 1]; all negative logits tie below them
+    logits = [-3.0, -2.0, -1.0, -0.5, 1.5, 3.0]
+    labels = [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    pairs = [(p, n) for p in range(6) for n in range(6) if labels[p] == 1 and labels[n] == 0]
+    truth = sum(logits[p] > logits[n] for p, n in pairs) / len(pairs)  # rank AUC: 6/9
+    assert value(keras.metrics.AUC(from_logits=True), labels, logits) == pytest.approx(
+        truth, abs=0.01
+    )
+    assert value(keras.metrics.AUC(), labels, logits) == pytest.approx(0.5, abs=0.01)
+
+
 # --- XEN2xx label mix-ups ----------------------------------------------------------------
 
 

@@ -93,11 +93,14 @@ class LabelRange:
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric that thresholds at 0.5 unless told otherwise (accuracy-like)."""
+    """A metric that assumes probabilities: it thresholds (at 0.5 unless told otherwise),
+    or computes a curve over [0, 1] unless it applies the sigmoid itself (AUC)."""
 
     spelling: str
-    threshold: float | None  # where it thresholds (0.5 by default); None: unknown
+    threshold: float | None  # where it thresholds (0.5 by default); None: unknown / none
     anchor: Any = None
+    #: AUC-like: whether it applies a sigmoid itself (None: not such a metric, or unknown)
+    from_logits: bool | None = None
 
 
 @dataclass(frozen=True)

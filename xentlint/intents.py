@@ -38,9 +38,16 @@ class ActivationIntent:
 
 @dataclass(frozen=True)
 class MetricIntent:
+    """The metric at ``anchor`` gets ``keyword=value`` (a string becomes the class)."""
+
     anchor: Any
-    spelling: str  # "accuracy", "acc", "binary_accuracy", "BinaryAccuracy"
+    spelling: str  # "accuracy", "acc", "binary_accuracy", "BinaryAccuracy", "precision"...
     like: Any = None
+    class_name: str = "BinaryAccuracy"  # keras.metrics.<class_name>
+    keyword: str = "threshold"  # "thresholds", "from_logits"
+    value: str = "0.0"  # "True"
+    position: int | None = 2  # where the call takes ``keyword`` positionally
+    default_name: str = "binary_accuracy"  # the name Keras gives the class' metric
 
 
 Intent = LossIntent | ActivationIntent | MetricIntent

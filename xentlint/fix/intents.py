@@ -56,6 +56,9 @@ def _loss(intent: LossIntent, ctx: Context, edits: Edits) -> None:
     family = intent.family or spec.family
     if family not in BY_FAMILY:
         raise Unfixable("no such loss")
+    if spec.form not in ("string", "class", "function", "op"):
+        # a hand-written loss, tf.losses.log_loss: no from_logits, no family to switch to
+        raise Unfixable("this loss cannot be changed into another by an argument")
     if spec.form == "string":
         _string_loss(intent, family, ctx, edits)
     elif spec.form == "op":
@@ -406,31 +409,32 @@ def _activation_op(intent: ActivationIntent, call: cst.Call, ctx: Context, edits
 
 def _metric(intent: MetricIntent, ctx: Context, edits: Edits) -> None:
     node = intent.anchor
-    zero = cst.Float("0.0")
+    value = cst.parse_expression(intent.value)
     if isinstance(node, cst.SimpleString):
         names = ctx.names
-        spelled = names.spell(
-            "keras.metrics.BinaryAccuracy", names.flavour(intent.like), intent.like
-        )
+        qname = f"keras.metrics.{intent.class_name}"
+        spelled = names.spell(qname, names.flavour(intent.like), intent.like)
         if spelled is None:
             raise Unfixable("no import reaches keras.metrics")
         edits.add_import(spelled.new_import)
-        value = node.evaluated_value
+        text = node.evaluated_value
         quote = node.quote if node.quote in ('"', "'") else names.quote
-        keep_name = "" if value == "binary_accuracy" else f", name={quote}{value}{quote}"
-        code = f"{spelled.code}(threshold=0.0{keep_name})"
+        same_name = text in (intent.default_name, intent.class_name)
+        keep_name = "" if same_name else f", name={quote}{text}{quote}"
+        code = f"{spelled.code}({intent.keyword}={intent.value}{keep_name})"
         edits.replace(node, lambda _n: cst.parse_expression(code))
         return
     if not isinstance(node, cst.Call):
-        raise Unfixable("the metric is not a literal or a BinaryAccuracy() call")
+        raise Unfixable("the metric is not a literal or a metric call")
     if any(arg.star for arg in node.args):
         raise Unfixable("the call passes *args or **kwargs")
     positional = [arg for arg in node.args if arg.keyword is None]
     for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == "threshold":
-            edits.replace(arg, lambda a: a.with_changes(value=zero))
+        if arg.keyword is not None and arg.keyword.value == intent.keyword:
+            edits.replace(arg, lambda a: a.with_changes(value=value))
             return
-    if len(positional) > 2:
-        edits.replace(positional[2], lambda a: a.with_changes(value=zero))
+    position = intent.position
+    if position is not None and len(positional) > position:
+        edits.replace(positional[position], lambda a: a.with_changes(value=value))
         return
-    edits.replace(node, lambda c: layout.append_arg(c, layout.keyword_arg("threshold", zero)))
+    edits.replace(node, lambda c: layout.append_arg(c, layout.keyword_arg(intent.keyword, value)))

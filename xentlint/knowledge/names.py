@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from xentlint.knowledge.layers import CANONICAL_ALIASES as _ALIASES
-from xentlint.knowledge.losses import LOGITS_OPS
+from xentlint.knowledge.losses import LOGITS_OPS, PROBABILITY_OPS
 
 _PREFIX_REWRITES = (
     ("tensorflow.compat.v1.keras.", "keras."),
@@ -43,7 +43,9 @@ _COLLAPSE = (
 
 # TF1 ``tf.losses.*`` ops have a canonical namespace of their own (``tf1.losses.``, see
 # knowledge.losses); any other ``tf.losses.X`` is ``keras.losses.X``.
-TF1_LOSS_NAMES = frozenset(q.rsplit(".", 1)[1] for q in LOGITS_OPS if q.startswith("tf1.losses."))
+TF1_LOSS_NAMES = frozenset(
+    q.rsplit(".", 1)[1] for q in [*LOGITS_OPS, *PROBABILITY_OPS] if q.startswith("tf1.losses.")
+)
 
 _EXACT = {
     "keras.models.Sequential": "keras.Sequential",

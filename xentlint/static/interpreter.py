@@ -27,6 +27,7 @@ from xentlint.knowledge.snippets import BARE_NAMES
 from xentlint.static import lists
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.frames import Args, Frame, const_int, dotted
+from xentlint.static.handwritten import Algebra
 from xentlint.static.keras_semantics import KerasSemantics, literal_array
 from xentlint.static.values import (
     UNKNOWN,
@@ -80,6 +81,7 @@ class Interpreter(KerasSemantics):
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
         self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
+        self.algebra = Algebra()  # hand-written losses and linear outputs
 
     # --- driver ------------------------------------------------------------------------
 
@@ -91,6 +93,8 @@ class Interpreter(KerasSemantics):
         self._run_uncalled()
         for model in self.models:
             self._finalize_model(model)
+        self.bindings.extend(self.algebra.bindings())
+        self.bindings = self.algebra.with_thresholds(self.bindings)
         return Facts(tuple(self.bindings), tuple(self.sites))
 
     def _run_uncalled(self) -> None:
@@ -525,16 +529,24 @@ class Interpreter(KerasSemantics):
                     return Const(-value.value)
             if isinstance(node.operator, cst.Not) and isinstance(value, Const):
                 return Const(not value.value)
+            if isinstance(node.operator, cst.Minus) and not isinstance(value, Const):
+                return self.algebra.negate(value, node)
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
             left, right = self.eval(node.left, frame), self.eval(node.right, frame)
             if isinstance(node.operator, cst.Add) and isinstance(left, Seq):
                 return lists.concatenate(left, right, self.cond)
+            if not (isinstance(left, Const) and isinstance(right, Const)):
+                made = self.algebra.operator(node.operator, left, right, node)
+                if made is not None:
+                    return made
             return _arith(node, left, right)
         if isinstance(node, cst.Comparison):
-            self.eval(node.left, frame)
+            left = self.eval(node.left, frame)
+            right = UNKNOWN
             for target in node.comparisons:
-                self.eval(target.comparator, frame)
+                right = self.eval(target.comparator, frame)
+            self.algebra.comparison(node, left, right)
             return UNKNOWN
         if isinstance(node, cst.BooleanOperation):
             self.eval(node.left, frame)

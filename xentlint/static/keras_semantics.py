@@ -41,18 +41,28 @@ from xentlint.knowledge.labels import (
     SameLabels,
 )
 from xentlint.knowledge.layers import LAYER_FUNCTIONS, LAYERS, Role
-from xentlint.knowledge.losses import LOGITS_OPS, LOSS_CLASSES, LOSS_FUNCTIONS, LOSS_STRINGS
+from xentlint.knowledge.losses import (
+    LOGITS_OPS,
+    LOSS_CLASSES,
+    LOSS_FUNCTIONS,
+    LOSS_STRINGS,
+    PROBABILITY_OP_FORM,
+    PROBABILITY_OPS,
+)
+from xentlint.knowledge.math_ops import MATH_OPS
 from xentlint.knowledge.metrics import (
     ACCURACY_STRINGS,
     DEFAULT_THRESHOLD,
     THRESHOLD_FUNCTIONS,
     THRESHOLD_METRICS,
+    THRESHOLD_STRINGS,
     ThresholdMetric,
 )
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
 from xentlint.static import lists
 from xentlint.static.frames import Args, Enumerated, const_bool, const_int
+from xentlint.static.handwritten import Algebra
 from xentlint.static.library_models import library_output
 from xentlint.static.values import (
     UNKNOWN,
@@ -82,6 +92,7 @@ class KerasSemantics:
     sites: list[ActivationSite]
     models: list[Model]
     cond: int
+    algebra: Algebra
 
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
         raise NotImplementedError
@@ -121,14 +132,27 @@ class KerasSemantics:
             spec = LossSpec(op.family, True, "op", last_part(q), node)
             self.loss_call(spec, args, node, 0, 1, labels_kw=op.labels, logits_kw=op.logits)
             return UNKNOWN
+        prob_op = PROBABILITY_OPS.get(q)
+        if prob_op is not None:
+            spelling = f"tf.losses.{last_part(q)}"
+            spec = LossSpec(prob_op.family, False, PROBABILITY_OP_FORM, spelling, node)
+            labels_kw, predictions_kw = prob_op.labels, prob_op.predictions
+            self.loss_call(spec, args, node, 0, 1, labels_kw=labels_kw, logits_kw=predictions_kw)
+            return UNKNOWN
         producer = LABEL_PRODUCERS.get(q)
         if producer is not None:
             return self.produce_labels(producer, q, node, args)
+        math = MATH_OPS.get(q)
+        if math is not None:
+            return self.algebra.call(math, node, args)
         if q in INSTANCE_METHODS:
             return Instance(q)
         metric = THRESHOLD_METRICS.get(q)
         if metric is not None:
-            return Metric(metric.class_name, _threshold(metric, args), node)
+            if args.starred or any(args.get(name) is not None for name in metric.overrides):
+                return UNKNOWN  # Precision(top_k=1): not the default threshold
+            threshold, from_logits = _threshold(metric, args)
+            return Metric(metric.class_name, threshold, node, from_logits)
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
         if q == "builtins.len":
@@ -530,14 +554,19 @@ class KerasSemantics:
         return None
 
 
-def _threshold(metric: ThresholdMetric, args: Args) -> float | None:
-    """The threshold a metric call sets: its default when not given, None when unknown."""
+def _threshold(metric: ThresholdMetric, args: Args) -> tuple[float | None, bool | None]:
+    """The threshold a metric call sets (its default when not given, None when unknown or
+    a list) and, for AUC, its from_logits."""
+    if metric.from_logits is not None:
+        value = args.get(metric.from_logits.keyword, metric.from_logits.position)
+        return None, (False if value is None else const_bool(value))
+    assert metric.threshold is not None
     value = args.get(metric.threshold.keyword, metric.threshold.position)
-    if value is None:
-        return metric.default
+    if value is None or (isinstance(value, Const) and value.value is None):
+        return metric.default, None
     if isinstance(value, Const) and isinstance(value.value, (int, float)):
-        return value.value
-    return None
+        return value.value, None
+    return None, None
 
 
 def _last_dimension(shape: Value | None) -> tuple[int | None, int | None]:
@@ -685,8 +714,12 @@ def _metrics(value: Value | None) -> tuple[MetricSpec, ...]:
         if isinstance(item, Const) and isinstance(item.value, str):
             if item.value in ACCURACY_STRINGS:
                 specs.append(MetricSpec(item.value, DEFAULT_THRESHOLD, item.node))
+            elif item.value in THRESHOLD_STRINGS:  # "precision", "auc"...
+                entry = THRESHOLD_STRINGS[item.value]
+                logits = False if entry.from_logits is not None else None
+                specs.append(MetricSpec(item.value, entry.default, item.node, logits))
         elif isinstance(item, Metric):
-            specs.append(MetricSpec(item.spelling, item.threshold, item.node))
+            specs.append(MetricSpec(item.spelling, item.threshold, item.node, item.from_logits))
         elif isinstance(item, Ref):
             function = THRESHOLD_FUNCTIONS.get(canonical(item.qname))
             if function is not None:

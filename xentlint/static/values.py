@@ -137,6 +137,7 @@ class Metric(Value):
     spelling: str
     threshold: float | None
     node: cst.CSTNode
+    from_logits: bool | None = None  # AUC(from_logits=...)
 
 
 @dataclass(eq=False)
