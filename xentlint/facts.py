@@ -114,6 +114,10 @@ class Binding:
     metrics: tuple[MetricSpec, ...] = ()
     anchor: Any = None  # the compile call / the loss call
     label_range: LabelRange | None = None  # of the real labels, when they were given
+    #: a loss call (static): the prediction argument, and, when that argument is an
+    #: activation's result whose input is still at hand under a name, that name
+    pred_anchor: Any = None
+    logits_anchor: Any = None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,15 @@ class MetricIntent:
     default_name: str = "binary_accuracy"  # the name Keras gives the class' metric
 
 
-Intent = LossIntent | ActivationIntent | MetricIntent
+@dataclass(frozen=True)
+class ArgumentIntent:
+    """The expression at ``anchor`` (a call's argument) becomes the name at ``name``."""
+
+    anchor: Any
+    name: Any  # a name node elsewhere in the module whose text replaces the argument
+
+
+Intent = LossIntent | ActivationIntent | MetricIntent | ArgumentIntent
 
 
 def merge(a: Intent, b: Intent) -> Intent | None:

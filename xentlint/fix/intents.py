@@ -15,6 +15,7 @@ from xentlint.fix import layout
 from xentlint.fix.edits import Context, Edits
 from xentlint.intents import (
     ActivationIntent,
+    ArgumentIntent,
     Intent,
     LossIntent,
     MetricIntent,
@@ -37,6 +38,8 @@ def render(intents: list[Intent], ctx: Context) -> Edits:
             _loss(intent, ctx, edits)
         elif isinstance(intent, ActivationIntent):
             _activation(intent, ctx, edits)
+        elif isinstance(intent, ArgumentIntent):
+            _argument(intent, edits)
         else:
             _metric(intent, ctx, edits)
     return edits
@@ -438,3 +441,14 @@ def _metric(intent: MetricIntent, ctx: Context, edits: Edits) -> None:
         edits.replace(positional[position], lambda a: a.with_changes(value=value))
         return
     edits.replace(node, lambda c: layout.append_arg(c, layout.keyword_arg(intent.keyword, value)))
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _argument(intent: ArgumentIntent, edits: Edits) -> None:
+    """``loss(y, probs, from_logits=True)`` -> ``loss(y, logits, from_logits=True)``."""
+    if not isinstance(intent.name, cst.Name) or not isinstance(intent.anchor, cst.Name):
+        raise Unfixable("the argument is not a plain name")
+    name = intent.name.value
+    edits.replace(intent.anchor, lambda n: n.with_changes(value=name))

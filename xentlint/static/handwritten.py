@@ -67,6 +67,9 @@ class Term(Value):
     binary: bool
     node: cst.CSTNode
     consumed: bool = False
+    #: the call of a user function that passed ``pred`` into the loss written in it
+    #: (``self.cross_entropy(labels, logits)``): where the finding goes
+    site: cst.CSTNode | None = None
 
 
 def _number(value: Value) -> float | None:
@@ -82,7 +85,9 @@ def _linear(node: cst.CSTNode) -> Tensor:
 class Algebra:
     """The values of one interpreter run; ``terms`` collects every term made."""
 
-    def __init__(self) -> None:
+    def __init__(self, calls: list[tuple[cst.CSTNode, Args]] | None = None) -> None:
+        #: the interpreter's stack of calls into user functions (node, arguments)
+        self.calls = calls if calls is not None else []
         self.terms: list[Term] = []
         #: (the head thresholded, where, how it was written): ``tf.greater(z, 0.5)``
         self.thresholds: list[tuple[Head, cst.CSTNode, str]] = []
@@ -136,6 +141,7 @@ class Algebra:
             "pred": term.pred,
             "complement": term.complement,
             "binary": term.binary,
+            "site": term.site,
         }
         fields.update(changes)
         made = Term(node=node, **fields)
@@ -151,9 +157,17 @@ class Algebra:
             return UNKNOWN  # p * log(p) (entropy), a model output, -log(p) alone: not a CE
         if log.complement != isinstance(factor, OneMinus):
             return UNKNOWN  # y * log(1 - p): not the binary pair's shape
-        made = Term(sign, factor, log.pred, log.complement, False, node)
+        made = Term(sign, factor, log.pred, log.complement, False, node, site=self._site(log.pred))
         self.terms.append(made)
         return made
+
+    def _site(self, pred: Tensor) -> cst.CSTNode | None:
+        """The innermost call into user code that was passed ``pred``."""
+        for node, args in reversed(self.calls):
+            for value in [*args.pos, *args.kw.values()]:
+                if isinstance(value, Tensor) and value.head is pred.head:
+                    return node
+        return None
 
     # --- operators -----------------------------------------------------------------------
 
@@ -287,14 +301,12 @@ class Algebra:
         for term in self.terms:
             if term.consumed or term.sign >= 0:
                 continue
-            if term.binary:
-                spec = LossSpec(LossFamily.BINARY, False, FORM, BINARY_SPELLING, term.node)
-            else:
-                spec = LossSpec(
-                    LossFamily.CATEGORICAL, False, FORM, CATEGORICAL_SPELLING, term.node
-                )
+            family = LossFamily.BINARY if term.binary else LossFamily.CATEGORICAL
+            spelling = BINARY_SPELLING if term.binary else CATEGORICAL_SPELLING
+            anchor = term.site or term.node
+            spec = LossSpec(family, False, FORM, spelling, anchor)
             labels = _labels(term.labels)
-            out.append(Binding(term.pred.head, spec, "call", labels, (), term.node))
+            out.append(Binding(term.pred.head, spec, "call", labels, (), anchor))
         return out
 
 

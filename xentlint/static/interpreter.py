@@ -81,7 +81,9 @@ class Interpreter(KerasSemantics):
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
         self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
-        self.algebra = Algebra()  # hand-written losses and linear outputs
+        self.frame: Frame | None = None  # the frame of the library call being evaluated
+        self.calls: list[tuple[cst.CSTNode, Args]] = []  # calls into user functions
+        self.algebra = Algebra(self.calls)  # hand-written losses and linear outputs
 
     # --- driver ------------------------------------------------------------------------
 
@@ -649,6 +651,7 @@ class Interpreter(KerasSemantics):
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
         if isinstance(func, Ref):
+            self.frame = frame  # for library semantics that read names (loss arguments)
             return self.library_call(canonical(func.qname), node, args)
         if isinstance(func, Layer):
             return self.apply_layer(func, args.pos[0] if args.pos else UNKNOWN)
@@ -657,12 +660,17 @@ class Interpreter(KerasSemantics):
         if isinstance(func, ModelMethod):
             return self.model_method(func, node, args)
         if isinstance(func, Loss):
+            self.frame = frame
             self.loss_call(func.spec, args, node, y_true_index=0, y_pred_index=1)
             return UNKNOWN
-        if isinstance(func, Function):
-            return self.call_function(func, args)
-        if isinstance(func, BoundMethod):
-            return self.call_function(func.func, args, self_obj=func.obj)
+        if isinstance(func, (Function, BoundMethod)):
+            self.calls.append((node, args))
+            try:
+                if isinstance(func, Function):
+                    return self.call_function(func, args)
+                return self.call_function(func.func, args, self_obj=func.obj)
+            finally:
+                self.calls.pop()
         if isinstance(func, Class):
             return self.instantiate(func, args)
         if isinstance(func, DatasetMethod):

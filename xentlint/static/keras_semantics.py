@@ -8,6 +8,7 @@ Python; these methods give library calls (``keras.layers.Dense(...)``,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import libcst as cst
 
@@ -61,7 +62,7 @@ from xentlint.knowledge.metrics import (
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
 from xentlint.static import lists
-from xentlint.static.frames import Args, Enumerated, const_bool, const_int
+from xentlint.static.frames import Args, Enumerated, Frame, const_bool, const_int
 from xentlint.static.handwritten import Algebra
 from xentlint.static.library_models import library_output
 from xentlint.static.values import (
@@ -95,6 +96,9 @@ class KerasSemantics:
     algebra: Algebra
 
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
+        raise NotImplementedError
+
+    def lookup(self, name: str, frame: Frame) -> Value:
         raise NotImplementedError
 
     # --- library semantics -------------------------------------------------------------
@@ -294,7 +298,26 @@ class KerasSemantics:
         if head is None:
             return
         labels = _labels_of(y_true)
-        self.bindings.append(Binding(head, spec, "call", labels, (), node))
+        pred_node = _argument_node(args, (logits_kw, "y_pred", "output"), y_pred_index)
+        logits_node = self._logits_name(y_pred, pred_node)
+        binding = Binding(head, spec, "call", labels, (), node)
+        if pred_node is not None:
+            binding = replace(binding, pred_anchor=pred_node, logits_anchor=logits_node)
+        self.bindings.append(binding)
+
+    def _logits_name(self, y_pred: Value | None, pred_node: cst.CSTNode | None) -> cst.Name | None:
+        """``probs = ops.softmax(logits)`` passed as ``probs``: the name ``logits``, when it
+        still holds the tensor the softmax was applied to (the loss can take it instead)."""
+        if not isinstance(y_pred, Tensor) or y_pred.source is None:
+            return None
+        op = y_pred.head.activation_anchor
+        if not isinstance(pred_node, cst.Name) or not isinstance(op, cst.Call) or not op.args:
+            return None
+        first = op.args[0].value
+        frame = getattr(self, "frame", None)
+        if not isinstance(first, cst.Name) or frame is None:
+            return None
+        return first if self.lookup(first.value, frame) is y_pred.source else None
 
     def make_sequential(self, node: cst.Call, args: Args) -> Value:
         model = Model(node=node, sequential=True, ctx_depth=self.cond)
@@ -448,7 +471,8 @@ class KerasSemantics:
                                head.activation_anchor)
             )  # fmt: skip
         act = applied if over else (Act.OTHER if over is False else Act.UNKNOWN)
-        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor))
+        source = inp if isinstance(inp, Tensor) else None
+        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor), source)
 
     def model_output(self, model: Model) -> Value:
         if model.sequential:
@@ -580,6 +604,16 @@ def _last_dimension(shape: Value | None) -> tuple[int | None, int | None]:
         known = last_item is not None and last_item > 0
         return (last_item if known else None), len(shape.items)
     return None, None
+
+
+def _argument_node(args: Args, names: tuple[str, ...], index: int) -> cst.CSTNode | None:
+    """The expression passed as an argument (by one of ``names``, else at ``index``)."""
+    for name in names:
+        if name in args.kw_nodes:
+            return args.kw_nodes[name].value
+    if index < len(args.pos_nodes) and not args.starred:
+        return args.pos_nodes[index]
+    return None
 
 
 def _shift(args: Args) -> Args:

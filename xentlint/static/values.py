@@ -70,6 +70,8 @@ class Tensor(Value):
     """A symbolic tensor whose last operation is known (a head, if a loss sees it)."""
 
     head: Head
+    #: an activation op's result: the tensor it was applied to (``ops.softmax(logits)``)
+    source: Tensor | None = None
 
 
 @dataclass(eq=False)
