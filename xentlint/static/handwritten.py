@@ -82,6 +82,21 @@ def _linear(node: cst.CSTNode) -> Tensor:
     return Tensor(Head(None, Act.LINEAR, "matmul", None, node, node, None))
 
 
+def _probabilities(value: Value | None) -> bool:
+    return isinstance(value, Tensor) and value.head.activation in (Act.SOFTMAX, Act.SIGMOID)
+
+
+def _product(node: cst.CSTNode, left: Value | None, right: Value | None, swapped: bool) -> Value:
+    """``left @ right``: a linear output (logits), unless it mixes distributions.
+
+    ``hidden @ W`` is raw scores whatever ``hidden`` is; but ``routing @ softmax(pi)`` (rows
+    of probabilities times a row-stochastic matrix) is itself a distribution: unknown.
+    """
+    if _probabilities(right) or (swapped and _probabilities(left)):
+        return UNKNOWN
+    return _linear(node)
+
+
 class Algebra:
     """The values of one interpreter run; ``terms`` collects every term made."""
 
@@ -240,7 +255,7 @@ class Algebra:
         if isinstance(op, cst.Subtract):
             return self.subtract(left, right, node)
         if isinstance(op, cst.MatrixMultiply):
-            return _linear(node)
+            return _product(node, left, right, False)
         return None
 
     # --- calls ---------------------------------------------------------------------------
@@ -264,7 +279,12 @@ class Algebra:
             return x if isinstance(x, (Tensor, OneMinus)) else UNKNOWN
         if op is MathOp.NEGATE:
             return self.negate(first, node) if first is not None else UNKNOWN
-        if op in (MathOp.MATMUL, MathOp.LINEAR):
+        if op is MathOp.MATMUL:
+            a = args.first(("a", "x", "x1"), 0)
+            b = args.first(("b", "y", "x2"), 1)
+            swapped = any(k.startswith(("transpose", "adjoint")) for k in args.kw)
+            return _product(node, a, b, swapped)
+        if op is MathOp.LINEAR:
             return _linear(node)
         if op is MathOp.BIAS_ADD:
             x = args.first(("value",), 0)
