@@ -164,7 +164,8 @@ def test_a_layer_xentlint_does_not_follow(tmp_path: Path) -> None:
     [text] = unjudged(write_keras(tmp_path / "f.keras", config))
     assert text == (
         "output 'flat' not judged: its activation is unknown without --probe "
-        "(layer 'flat' (Flatten) is not a layer xentlint can see through)"
+        "(layer 'flat' (Flatten) may regroup the values of each sample: the configuration "
+        "does not show that its rows are the rows it receives)"
     )
 
 
@@ -250,9 +251,9 @@ def test_a_savedmodel_folder_cannot_be_probed(tmp_path: Path) -> None:
     (folder / "keras_metadata.pb").write_bytes(_field(1, node))
     [text] = unjudged(folder)
     assert text == (
-        "output 'flat' not judged: its activation is unknown (layer 'flat' (Flatten) is not a "
-        "layer xentlint can see through), and the probe cannot run: Keras 3 cannot load a "
-        "SavedModel folder"
+        "output 'flat' not judged: its activation is unknown (layer 'flat' (Flatten) may "
+        "regroup the values of each sample: the configuration does not show that its rows are "
+        "the rows it receives), and the probe cannot run: Keras 3 cannot load a SavedModel folder"
     )
     assert unjudged(folder, probe=True) == [text]  # said once
 

@@ -93,11 +93,14 @@ class LabelRange:
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric that thresholds at 0.5 unless told otherwise (accuracy-like)."""
+    """A metric that assumes probabilities: it thresholds (at 0.5 unless told otherwise),
+    or computes a curve over [0, 1] unless it applies the sigmoid itself (AUC)."""
 
     spelling: str
-    threshold: float | None  # where it thresholds (0.5 by default); None: unknown
+    threshold: float | None  # where it thresholds (0.5 by default); None: unknown / none
     anchor: Any = None
+    #: AUC-like: whether it applies a sigmoid itself (None: not such a metric, or unknown)
+    from_logits: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,10 @@ class Binding:
     metrics: tuple[MetricSpec, ...] = ()
     anchor: Any = None  # the compile call / the loss call
     label_range: LabelRange | None = None  # of the real labels, when they were given
+    #: a loss call (static): the prediction argument, and, when that argument is an
+    #: activation's result whose input is still at hand under a name, that name
+    pred_anchor: Any = None
+    logits_anchor: Any = None
 
 
 @dataclass(frozen=True)

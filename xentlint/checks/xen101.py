@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xentlint.checks.common import WRAPPERS, binding_of, loss_name, remove_head_activation
-from xentlint.facts import PROBABILITY_ACTS, Act, ActivationSite, Facts, Finding
-from xentlint.intents import ActivationIntent, FixScope, Intent, Unfixable
+from xentlint.facts import PROBABILITY_ACTS, Act, ActivationSite, Binding, Facts, Finding
+from xentlint.intents import ActivationIntent, ArgumentIntent, FixScope, Intent, Unfixable
+from xentlint.knowledge.activations import ACTIVATION_OPS
 from xentlint.rule import Rule
 
 RULE = Rule(
@@ -95,12 +96,28 @@ def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
         return _repeated_activation(fact, scope)
     binding = binding_of(finding)
     act = binding.head.activation.value
+    explicit_op = binding.head.layer_kind in ACTIVATION_OPS  # ops.softmax(logits)
+    if binding.kind == "call" and binding.pred_anchor is not None and explicit_op:
+        return _pass_the_logits(binding, act)
     intent = remove_head_activation(binding, scope, lambda b: b.loss.from_logits is True)
     title = (
         f"Remove the final {act}: `predict` now returns logits; for probabilities use "
         f"keras.Sequential([model, {WRAPPERS[act]}])"
     )
     return title, [intent]
+
+
+def _pass_the_logits(binding: Binding, act: str) -> tuple[str, list[Intent]]:
+    """A loss called on ``ops.softmax(logits)``: give it the logits, keep the softmax."""
+    op = binding.head.activation_anchor
+    if binding.logits_anchor is not None:
+        title = f"Pass the logits to the loss instead of their {act} (the {act} stays)"
+        return title, [ArgumentIntent(binding.pred_anchor, binding.logits_anchor)]
+    if binding.pred_anchor is op:  # loss(y, ops.softmax(logits)): drop it there
+        return f"Pass the logits to the loss (drop the {act} in the call)", [
+            ActivationIntent(op, "remove")
+        ]
+    raise Unfixable(f"the logits before the {act} are not at hand under a name")
 
 
 def _repeated_activation(site: ActivationSite, scope: FixScope) -> tuple[str, list[Intent]]:

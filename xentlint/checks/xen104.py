@@ -22,8 +22,8 @@ CODE = RULE.code
 
 def check(facts: Facts) -> Iterator[Finding]:
     for b in facts.bindings:
-        if not is_categorical(b) or b.head.units != 1:
-            continue
+        if not is_categorical(b) or b.head.units != 1 or b.loss.form == "expression":
+            continue  # a hand-written -sum(y * log(p)) does not renormalise: not constant
         yield Finding(
             CODE,
             f"{loss_name(b)} on the 1-unit output at {{0}}: categorical crossentropy over one "

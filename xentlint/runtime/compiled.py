@@ -17,6 +17,7 @@ from xentlint.knowledge.metrics import (
     DEFAULT_THRESHOLD,
     SERIALIZED_THRESHOLD_FUNCTIONS,
     SERIALIZED_THRESHOLD_METRICS,
+    THRESHOLD_STRINGS,
 )
 from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.anchors import Anchor
@@ -115,14 +116,32 @@ def metric_specs(value: Any, output: str | None) -> tuple[MetricSpec, ...]:
     for item in _flatten(value):
         spelling: str | None = None
         threshold: float | None = DEFAULT_THRESHOLD
+        from_logits: bool | None = None
         if isinstance(item, str) and item in ACCURACY_STRINGS:
             spelling = item
+        elif isinstance(item, str) and item in THRESHOLD_STRINGS:  # "precision", "auc"
+            entry = THRESHOLD_STRINGS[item]
+            spelling, threshold = item, entry.default
+            from_logits = False if entry.from_logits is not None else None
         elif isinstance(item, dict):
             kind, cfg = item.get("class_name"), item.get("config")
             metric = SERIALIZED_THRESHOLD_METRICS.get(kind) if isinstance(kind, str) else None
-            if metric is not None:
+            overridden = isinstance(cfg, dict) and any(
+                cfg.get(name) is not None for name in (metric.overrides if metric else ())
+            )
+            if metric is not None and not overridden:
                 spelling = metric.class_name
-                threshold = _threshold(cfg, metric.threshold.keyword, metric.default)
+                if metric.from_logits is not None:
+                    threshold = None
+                    logits = (
+                        cfg.get(metric.from_logits.keyword, False)
+                        if isinstance(cfg, dict)
+                        else False
+                    )
+                    from_logits = logits if isinstance(logits, bool) else None
+                else:
+                    assert metric.threshold is not None
+                    threshold = _threshold(cfg, metric.threshold.keyword, metric.default)
             elif (
                 kind == "function"
                 and isinstance(cfg, str)
@@ -138,13 +157,13 @@ def metric_specs(value: Any, output: str | None) -> tuple[MetricSpec, ...]:
                     threshold = _threshold(cfg, "threshold", DEFAULT_THRESHOLD)
         if spelling is not None:
             anchor = Anchor("metric", f"metric {spelling!r}", output, f"metric {spelling!r}")
-            specs.append(MetricSpec(spelling, threshold, anchor))
+            specs.append(MetricSpec(spelling, threshold, anchor, from_logits))
     return tuple(specs)
 
 
-def _threshold(cfg: Any, keyword: str, default: float) -> float | None:
-    """A serialized threshold: the default when absent, None when not a number."""
-    if not isinstance(cfg, dict) or keyword not in cfg:
+def _threshold(cfg: Any, keyword: str, default: float | None) -> float | None:
+    """A serialized threshold: the default when absent (or null), None when not a number."""
+    if not isinstance(cfg, dict) or cfg.get(keyword) is None:
         return default
     value = cfg[keyword]
     if isinstance(value, (int, float)) and not isinstance(value, bool):

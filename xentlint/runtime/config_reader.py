@@ -104,6 +104,8 @@ class ConfigReader:
             in_rank = _build_rank(entry) or rank
             op.calls = [[previous]] if previous is not None else [[]]
             op.in_ranks = [in_rank]
+            if op.reshape:
+                op.in_shapes = [_build_shape(entry)]
             if op.out_rank is None and op.units is not None:
                 op.out_rank = in_rank
             graph.ops[position] = op
@@ -133,6 +135,8 @@ class ConfigReader:
                 continue
             op = self.layer(entry, prefix, key=name)
             op.calls, op.in_ranks = _inbound(entry.get("inbound_nodes"))
+            if op.reshape:
+                op.in_shapes = _inbound_shapes(entry.get("inbound_nodes"))
             if op.out_rank is None and op.units is not None and op.in_ranks:
                 op.out_rank = op.in_ranks[0]
             graph.ops[name] = op
@@ -249,6 +253,17 @@ def classify(op: Op, kind: str, cfg: dict[str, Any], module: object = None) -> N
             op.applies = layer.applies
             if layer.axis is not None:
                 op.axis = cfg.get(layer.axis.keyword, -1)
+    elif role is Role.RESHAPE:
+        op.reshape = True
+        if layer.target is None:
+            op.flattens = True
+            op.out_rank = 2
+        else:
+            target = cfg.get(layer.target.keyword)
+            if isinstance(target, list) and target:
+                op.reshape_to = _int(target[-1])
+                op.reshape_rank = len(target)
+                op.out_rank = len(target) + 1
     else:  # Role.PASSTHROUGH
         op.passthrough = True
         op.rank_delta = layer.rank_delta
@@ -321,6 +336,27 @@ def _list(value: Any) -> list[Any]:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _build_shape(entry: dict[str, Any]) -> list[Any] | None:
+    """A Sequential layer's input shape, from its ``build_config`` (Keras 3)."""
+    build = entry.get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    return shape if isinstance(shape, list) else None
+
+
+def _inbound_shapes(nodes: Any) -> list[list[Any] | None]:
+    """Per call: the first input tensor's shape (Keras 3 configurations write it)."""
+    shapes: list[list[Any] | None] = []
+    for node in nodes if isinstance(nodes, list) else []:
+        shape = None
+        if isinstance(node, dict):
+            for tensor in _keras_tensors(node.get("args")):
+                value = tensor.get("shape")
+                shape = value if isinstance(value, list) else None
+                break
+        shapes.append(shape)
+    return shapes
 
 
 def _build_rank(cfg: dict[str, Any]) -> int | None:

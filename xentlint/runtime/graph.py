@@ -46,6 +46,38 @@ class Op:
     in_ranks: list[int | None] = field(default_factory=list)  # per call: first input's rank
     out_rank: int | None = None
     graph: Graph | None = None  # a nested model
+    #: Reshape/Flatten: rows survive when the output's last size is the input's
+    reshape: bool = False
+    reshape_to: int | None = None  # Reshape: the target's last size (None: not known)
+    reshape_rank: int | None = None  # Reshape: how many axes the target has
+    flattens: bool = False  # Flatten: the output's last size is the input's non-batch size
+    in_shapes: list[list[object] | None] = field(default_factory=list)  # per call: input's
+
+    def keeps_rows(self, call: int, input_units: int | None) -> bool:
+        """Whether this Reshape/Flatten leaves every row over the last axis as it was.
+
+        With the input's shape: when the last size stays the same (a row-major reshape cuts
+        the values into blocks of the output's last size). Without it: a Reshape to
+        ``(units,)`` of an output with ``units`` class scores (each sample then holds
+        exactly those scores, whatever the layout).
+        """
+        shape = self.in_shapes[call] if call < len(self.in_shapes) else None
+        if not shape:
+            return (
+                not self.flattens
+                and self.reshape_rank == 1
+                and input_units is not None
+                and self.reshape_to == input_units
+            )
+        if not all(isinstance(d, int) and not isinstance(d, bool) for d in shape[1:]):
+            return False
+        last = shape[-1]
+        if self.flattens:
+            size = 1
+            for dim in shape[1:-1]:
+                size *= dim  # type: ignore[operator]
+            return len(shape) > 2 and size == 1
+        return self.reshape_to is not None and self.reshape_to == last
 
     @property
     def anchor(self) -> Anchor:
@@ -178,6 +210,16 @@ class Resolver:
             if op.rank_delta and inp.rank is not None:
                 return Resolved(inp.head, inp.rank + op.rank_delta, inp.why)
             return inp
+        if op.reshape:
+            inp = self._input(graph, op, ref.call)
+            if op.keeps_rows(ref.call, inp.head.units):
+                return Resolved(inp.head, op.out_rank, inp.why)
+            why = (
+                f"layer {op.name!r} ({op.kind}) may regroup the values of each sample: the "
+                f"configuration does not show that its rows are the rows it receives"
+            )
+            head = Head(None, Act.UNKNOWN, op.kind, op.name, op.anchor)
+            return Resolved(head, op.out_rank, why)
         if op.applies is Act.LINEAR:
             return self._input(graph, op, ref.call)
         if op.applies is not None:

@@ -42,7 +42,7 @@ def _function_name(fn: Any) -> Any:
 
 def _attributes(layer: Any) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
-    for key in ("units", "filters", "data_format", "axis"):
+    for key in ("units", "filters", "data_format", "axis", "target_shape"):
         value = getattr(layer, key, None)
         if value is not None:
             cfg[key] = list(value) if isinstance(value, tuple) else value
@@ -53,6 +53,14 @@ def _attributes(layer: Any) -> dict[str, Any]:
         name, _module, _sub = _keras_base(type(inner))
         cfg["layer"] = {"class_name": name, "config": _attributes(inner)}
     return cfg
+
+
+def _shape(tensor: Any) -> list[Any] | None:
+    shape = getattr(tensor, "shape", None)
+    try:
+        return [d if isinstance(d, int) else None for d in shape] if shape is not None else None
+    except TypeError:
+        return None
 
 
 def _rank(tensor: Any) -> int | None:
@@ -119,6 +127,9 @@ class LiveReader:
                 tensors = getattr(nodes[-1], "input_tensors", None) or []
                 rank = _rank(tensors[0]) if tensors else None
             op.in_ranks = [rank]
+            if op.reshape and nodes:
+                tensors = getattr(nodes[-1], "input_tensors", None) or []
+                op.in_shapes = [_shape(tensors[0]) if tensors else None]
             if op.units is not None:
                 op.out_rank = rank
             graph.ops[id(layer)] = op
@@ -141,6 +152,8 @@ class LiveReader:
                         refs.append(Ref(id(history[0]), history[1], history[2]))
                 op.calls.append(refs)
                 op.in_ranks.append(_rank(tensors[0]) if tensors else None)
+                if op.reshape:
+                    op.in_shapes.append(_shape(tensors[0]) if tensors else None)
             if op.units is not None and op.in_ranks:
                 op.out_rank = op.in_ranks[0]
             graph.ops[id(operation)] = op

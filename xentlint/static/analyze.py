@@ -23,8 +23,13 @@ from xentlint.facts import Facts, Finding
 from xentlint.guard import pathological, too_complex, too_complex_to_compile
 
 # A file that mentions none of these cannot produce a finding of any rule.
-_RELEVANT_WORDS = ("crossentropy", "cross_entropy", "softmax", "sigmoid")
+_RELEVANT_WORDS = ("crossentropy", "cross_entropy", "softmax", "sigmoid", "log_loss")
 _BCE = re.compile(r"\bbce\b")
+# A hand-written crossentropy (-sum(y * tf.log(p))) matters on a linear output: a Dense
+# layer (or tf.layers.dense) without activation, or a matmul. Measured on 13,396 files of
+# public Keras code: 2,621 pass the words above, 58 more pass this.
+_HANDWRITTEN_LOG = ".log("
+_LINEAR_WORDS = ("dense", "matmul")
 
 
 def is_relevant(source: str) -> bool:
@@ -32,6 +37,8 @@ def is_relevant(source: str) -> bool:
     # (1.0 s -> 0.1 s on the 11 MB keras source), and it runs on every file.
     folded = source.casefold()
     if any(word in folded for word in _RELEVANT_WORDS):
+        return True
+    if _HANDWRITTEN_LOG in folded and any(word in folded for word in _LINEAR_WORDS):
         return True
     return "bce" in folded and _BCE.search(folded) is not None
 

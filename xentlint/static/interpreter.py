@@ -24,8 +24,10 @@ from xentlint.knowledge.layers import LAYER_BASES
 from xentlint.knowledge.models import MODEL_BASES
 from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
+from xentlint.static import lists
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.frames import Args, Frame, const_int, dotted
+from xentlint.static.handwritten import Algebra
 from xentlint.static.keras_semantics import KerasSemantics, literal_array
 from xentlint.static.values import (
     UNKNOWN,
@@ -38,6 +40,7 @@ from xentlint.static.values import (
     Instance,
     Labels,
     Layer,
+    LiteralArray,
     Loss,
     Mapping,
     Model,
@@ -45,6 +48,7 @@ from xentlint.static.values import (
     Object,
     Ref,
     Seq,
+    SeqMethod,
     Tensor,
     Value,
 )
@@ -52,6 +56,10 @@ from xentlint.static.values import (
 _MAX_CALL_DEPTH = 12
 _MAX_RUNS_PER_FUNCTION = 8
 _MISSING = object()
+#: ``model.<part> = ...`` (or ``model.layers[-1].activation = ...``) changes the outputs
+_MODEL_PARTS = frozenset({"layers", "activation", "outputs", "output"})
+#: ``model.layers.pop()``: methods of the layer list that change it
+_LIST_MUTATIONS = frozenset({"pop", "append", "extend", "insert", "remove", "clear"})
 
 
 class Interpreter(KerasSemantics):
@@ -73,6 +81,9 @@ class Interpreter(KerasSemantics):
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
         self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
+        self.frame: Frame | None = None  # the frame of the library call being evaluated
+        self.calls: list[tuple[cst.CSTNode, Args]] = []  # calls into user functions
+        self.algebra = Algebra(self.calls)  # hand-written losses and linear outputs
 
     # --- driver ------------------------------------------------------------------------
 
@@ -84,6 +95,8 @@ class Interpreter(KerasSemantics):
         self._run_uncalled()
         for model in self.models:
             self._finalize_model(model)
+        self.bindings.extend(self.algebra.bindings())
+        self.bindings = self.algebra.with_thresholds(self.bindings)
         return Facts(tuple(self.bindings), tuple(self.sites))
 
     def _run_uncalled(self) -> None:
@@ -154,7 +167,14 @@ class Interpreter(KerasSemantics):
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, frame), frame)
         elif isinstance(small, cst.AugAssign):
-            self.eval(small.value, frame)
+            value = self.eval(small.value, frame)
+            target = self.eval(small.target, frame) if isinstance(small.target, cst.Name) else None
+            if isinstance(small.operator, cst.AddAssign) and isinstance(target, Seq):
+                if isinstance(target.node, cst.Tuple):  # a new tuple
+                    self.assign(small.target, lists.concatenate(target, value, self.cond), frame)
+                else:  # list += iterable: extends the list in place
+                    lists.call_method(target, "extend", Args([value], {}, [], {}), self.cond)
+                return
             self.assign(small.target, UNKNOWN, frame)
         elif isinstance(small, cst.Return):
             frame.returns.append(
@@ -281,7 +301,8 @@ class Interpreter(KerasSemantics):
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)
-            if isinstance(value, Seq) and len(value.items) == len(elements) and not starred:
+            same_length = isinstance(value, Seq) and len(value.items) == len(elements)
+            if same_length and not value.open_start and not starred:  # type: ignore[union-attr]
                 for element, item in zip(elements, value.items, strict=True):
                     self.assign(element.value, item, frame)
             else:
@@ -308,7 +329,7 @@ class Interpreter(KerasSemantics):
     def _mutates_layers(target: cst.BaseExpression) -> bool:
         node: cst.BaseExpression = target
         while isinstance(node, (cst.Attribute, cst.Subscript)):
-            if isinstance(node, cst.Attribute) and node.attr.value in ("layers", "activation"):
+            if isinstance(node, cst.Attribute) and node.attr.value in _MODEL_PARTS:
                 return True
             node = node.value
         return False
@@ -368,6 +389,7 @@ class Interpreter(KerasSemantics):
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
         key = id(func.node)
         if self.depth >= _MAX_CALL_DEPTH or self.runs.get(key, 0) >= _MAX_RUNS_PER_FUNCTION:
+            lists.forget_all(args)  # not followed: it may change the lists it receives
             return UNKNOWN
         self.runs[key] = self.runs.get(key, 0) + 1
         params = func.node.params
@@ -443,8 +465,8 @@ class Interpreter(KerasSemantics):
             return self.globals[name]
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
-        if name == "enumerate":
-            return Ref("builtins.enumerate")
+        if name in ("enumerate", "len"):
+            return Ref(f"builtins.{name}")
         qname = BARE_NAMES.get(name)
         if qname is not None and not self._bound_anywhere(name):
             return Ref(qname)
@@ -487,7 +509,7 @@ class Interpreter(KerasSemantics):
                 if isinstance(element, cst.StarredElement):
                     return UNKNOWN
                 items.append(value)
-            return Seq(items, node)
+            return Seq(items, node, self.cond)
         if isinstance(node, cst.Dict):
             mapping: dict[str, Value] = {}
             known = True
@@ -509,13 +531,24 @@ class Interpreter(KerasSemantics):
                     return Const(-value.value)
             if isinstance(node.operator, cst.Not) and isinstance(value, Const):
                 return Const(not value.value)
+            if isinstance(node.operator, cst.Minus) and not isinstance(value, Const):
+                return self.algebra.negate(value, node)
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
-            return _arith(node, self.eval(node.left, frame), self.eval(node.right, frame))
+            left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+            if isinstance(node.operator, cst.Add) and isinstance(left, Seq):
+                return lists.concatenate(left, right, self.cond)
+            if not (isinstance(left, Const) and isinstance(right, Const)):
+                made = self.algebra.operator(node.operator, left, right, node)
+                if made is not None:
+                    return made
+            return _arith(node, left, right)
         if isinstance(node, cst.Comparison):
-            self.eval(node.left, frame)
+            left = self.eval(node.left, frame)
+            right = UNKNOWN
             for target in node.comparisons:
-                self.eval(target.comparator, frame)
+                right = self.eval(target.comparator, frame)
+            self.algebra.comparison(node, left, right)
             return UNKNOWN
         if isinstance(node, cst.BooleanOperation):
             self.eval(node.left, frame)
@@ -541,8 +574,15 @@ class Interpreter(KerasSemantics):
             index = self.eval(node.slice[0].slice.value, frame)
         if isinstance(base, Seq):
             i = const_int(index)
-            if i is not None and -len(base.items) <= i < len(base.items):
+            low = -len(base.items)
+            if i is not None and low <= i < (0 if base.open_start else len(base.items)):
                 return base.items[i]
+            return UNKNOWN
+        if isinstance(base, LiteralArray) and base.rows is None:  # sizes = [64, 32, 2]
+            i = const_int(index)
+            elements = getattr(base.node, "elements", ())
+            if i is not None and -len(elements) <= i < len(elements):
+                return self.eval(elements[i].value, frame)
             return UNKNOWN
         if isinstance(base, Mapping):
             if isinstance(index, Const) and isinstance(index.value, str):
@@ -568,6 +608,11 @@ class Interpreter(KerasSemantics):
             if attr in ("output", "outputs"):
                 return self.model_output(base)
             return ModelMethod(base, attr)
+        if isinstance(base, ModelMethod) and base.name == "layers" and attr in _LIST_MUTATIONS:
+            # model.layers.pop(): a head being replaced (Keras 2 idiom): no longer known
+            base.model.tail_uncertain = True
+            base.model.outputs = UNKNOWN
+            return UNKNOWN
         if isinstance(base, Object):
             if attr in base.attrs:
                 return base.attrs[attr]
@@ -581,6 +626,8 @@ class Interpreter(KerasSemantics):
             return base.methods.get(attr, UNKNOWN)
         if isinstance(base, (Labels, Dataset, Instance)):
             return DatasetMethod(base, attr)
+        if isinstance(base, Seq) and attr in lists.METHODS:
+            return SeqMethod(base, attr)
         if isinstance(base, Layer) and attr == "output" and base.model is not None:
             return self.model_output(base.model)
         return UNKNOWN
@@ -604,6 +651,7 @@ class Interpreter(KerasSemantics):
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
         if isinstance(func, Ref):
+            self.frame = frame  # for library semantics that read names (loss arguments)
             return self.library_call(canonical(func.qname), node, args)
         if isinstance(func, Layer):
             return self.apply_layer(func, args.pos[0] if args.pos else UNKNOWN)
@@ -612,16 +660,23 @@ class Interpreter(KerasSemantics):
         if isinstance(func, ModelMethod):
             return self.model_method(func, node, args)
         if isinstance(func, Loss):
+            self.frame = frame
             self.loss_call(func.spec, args, node, y_true_index=0, y_pred_index=1)
             return UNKNOWN
-        if isinstance(func, Function):
-            return self.call_function(func, args)
-        if isinstance(func, BoundMethod):
-            return self.call_function(func.func, args, self_obj=func.obj)
+        if isinstance(func, (Function, BoundMethod)):
+            self.calls.append((node, args))
+            try:
+                if isinstance(func, Function):
+                    return self.call_function(func, args)
+                return self.call_function(func.func, args, self_obj=func.obj)
+            finally:
+                self.calls.pop()
         if isinstance(func, Class):
             return self.instantiate(func, args)
         if isinstance(func, DatasetMethod):
             return self.value_method(func, node, args)
+        if isinstance(func, SeqMethod):
+            return lists.call_method(func.seq, func.name, args, self.cond)
         return UNKNOWN
 
 

@@ -8,6 +8,7 @@ Python; these methods give library calls (``keras.layers.Dense(...)``,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import libcst as cst
 
@@ -23,6 +24,7 @@ from xentlint.facts import (
     MetricSpec,
 )
 from xentlint.knowledge import activations as A
+from xentlint.knowledge.applications import LIBRARY_HEADS
 from xentlint.knowledge.labels import (
     ARRAY_METHODS,
     ARRAY_METHODS_KEEP,
@@ -40,17 +42,29 @@ from xentlint.knowledge.labels import (
     SameLabels,
 )
 from xentlint.knowledge.layers import LAYER_FUNCTIONS, LAYERS, Role
-from xentlint.knowledge.losses import LOGITS_OPS, LOSS_CLASSES, LOSS_FUNCTIONS, LOSS_STRINGS
+from xentlint.knowledge.losses import (
+    LOGITS_OPS,
+    LOSS_CLASSES,
+    LOSS_FUNCTIONS,
+    LOSS_STRINGS,
+    PROBABILITY_OP_FORM,
+    PROBABILITY_OPS,
+)
+from xentlint.knowledge.math_ops import MATH_OPS
 from xentlint.knowledge.metrics import (
     ACCURACY_STRINGS,
     DEFAULT_THRESHOLD,
     THRESHOLD_FUNCTIONS,
     THRESHOLD_METRICS,
+    THRESHOLD_STRINGS,
     ThresholdMetric,
 )
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
-from xentlint.static.frames import Args, Enumerated, const_bool, const_int
+from xentlint.static import lists
+from xentlint.static.frames import Args, Enumerated, Frame, const_bool, const_int
+from xentlint.static.handwritten import Algebra
+from xentlint.static.library_models import library_output
 from xentlint.static.values import (
     UNKNOWN,
     Const,
@@ -79,8 +93,12 @@ class KerasSemantics:
     sites: list[ActivationSite]
     models: list[Model]
     cond: int
+    algebra: Algebra
 
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
+        raise NotImplementedError
+
+    def lookup(self, name: str, frame: Frame) -> Value:
         raise NotImplementedError
 
     # --- library semantics -------------------------------------------------------------
@@ -91,6 +109,9 @@ class KerasSemantics:
             return self.make_model(model_kind, node, args)
         if q.startswith("keras.layers."):
             return self.make_layer(q, node, args)
+        library = LIBRARY_HEADS.get(q)
+        if library is not None:
+            return self.library_model(library_output(library, q, node, args), node)
         function_layer = LAYER_FUNCTIONS.get(q)
         if function_layer is not None:
             layer_q, inputs = function_layer
@@ -115,16 +136,31 @@ class KerasSemantics:
             spec = LossSpec(op.family, True, "op", last_part(q), node)
             self.loss_call(spec, args, node, 0, 1, labels_kw=op.labels, logits_kw=op.logits)
             return UNKNOWN
+        prob_op = PROBABILITY_OPS.get(q)
+        if prob_op is not None:
+            spelling = f"tf.losses.{last_part(q)}"
+            spec = LossSpec(prob_op.family, False, PROBABILITY_OP_FORM, spelling, node)
+            labels_kw, predictions_kw = prob_op.labels, prob_op.predictions
+            self.loss_call(spec, args, node, 0, 1, labels_kw=labels_kw, logits_kw=predictions_kw)
+            return UNKNOWN
         producer = LABEL_PRODUCERS.get(q)
         if producer is not None:
             return self.produce_labels(producer, q, node, args)
+        math = MATH_OPS.get(q)
+        if math is not None:
+            return self.algebra.call(math, node, args)
         if q in INSTANCE_METHODS:
             return Instance(q)
         metric = THRESHOLD_METRICS.get(q)
         if metric is not None:
-            return Metric(metric.class_name, _threshold(metric, args), node)
+            if args.starred or any(args.get(name) is not None for name in metric.overrides):
+                return UNKNOWN  # Precision(top_k=1): not the default threshold
+            threshold, from_logits = _threshold(metric, args)
+            return Metric(metric.class_name, threshold, node, from_logits)
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
+        if q == "builtins.len":
+            return lists.length(args.pos[0] if len(args.pos) == 1 else None)
         return UNKNOWN
 
     def make_model(self, kind: ModelKind, node: cst.Call, args: Args) -> Value:
@@ -138,6 +174,17 @@ class KerasSemantics:
             self.models.append(model)
             return model
         return Tensor(Head(None, Act.UNKNOWN))  # keras.Input(...)
+
+    def library_model(self, output: Value, node: cst.Call) -> Model:
+        """A model built whole by a library call (keras.applications, keras_hub tasks)."""
+        model = Model(node=node, outputs=output, ctx_depth=self.cond)
+        self.models.append(model)
+        if isinstance(output, Tensor) and output.head.activation in (Act.SOFTMAX, Act.SIGMOID):
+            head = output.head
+            site = ActivationSite(head.activation, Act.LINEAR, head.units, True,
+                                  head.activation_anchor)  # fmt: skip
+            self.sites.append(site)
+        return model
 
     def produce_labels(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
         """The value a label producer of the knowledge base returns (one branch per type)."""
@@ -166,7 +213,7 @@ class KerasSemantics:
             return self.directory_dataset(node, args, entry.mode.keyword, entry.default)
         if isinstance(entry, PairDataset):
             data = args.get(entry.tensors.keyword, entry.tensors.position)
-            if isinstance(data, Seq) and len(data.items) == 2:
+            if isinstance(data, Seq) and len(data.items) == 2 and not data.open_start:
                 labels = data.items[1]
                 return Dataset(labels.evidence if isinstance(labels, Labels) else None)
             return UNKNOWN
@@ -251,7 +298,26 @@ class KerasSemantics:
         if head is None:
             return
         labels = _labels_of(y_true)
-        self.bindings.append(Binding(head, spec, "call", labels, (), node))
+        pred_node = _argument_node(args, (logits_kw, "y_pred", "output"), y_pred_index)
+        logits_node = self._logits_name(y_pred, pred_node)
+        binding = Binding(head, spec, "call", labels, (), node)
+        if pred_node is not None:
+            binding = replace(binding, pred_anchor=pred_node, logits_anchor=logits_node)
+        self.bindings.append(binding)
+
+    def _logits_name(self, y_pred: Value | None, pred_node: cst.CSTNode | None) -> cst.Name | None:
+        """``probs = ops.softmax(logits)`` passed as ``probs``: the name ``logits``, when it
+        still holds the tensor the softmax was applied to (the loss can take it instead)."""
+        if not isinstance(y_pred, Tensor) or y_pred.source is None:
+            return None
+        op = y_pred.head.activation_anchor
+        if not isinstance(pred_node, cst.Name) or not isinstance(op, cst.Call) or not op.args:
+            return None
+        first = op.args[0].value
+        frame = getattr(self, "frame", None)
+        if not isinstance(first, cst.Name) or frame is None:
+            return None
+        return first if self.lookup(first.value, frame) is y_pred.source else None
 
     def make_sequential(self, node: cst.Call, args: Args) -> Value:
         model = Model(node=node, sequential=True, ctx_depth=self.cond)
@@ -259,6 +325,8 @@ class KerasSemantics:
         self.models.append(model)
         layers = args.get("layers", 0)
         if isinstance(layers, Seq):
+            if layers.open_start:  # only the last layers are known
+                model.current = UNKNOWN
             for layer in layers.items:
                 self._sequential_add(model, layer)
         elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
@@ -331,6 +399,10 @@ class KerasSemantics:
                 if isinstance(inner, Layer):
                     return inner
             return Layer(q, node, name=name)
+        if role is Role.RESHAPE:
+            target = args.get(kind.target.keyword, kind.target.position) if kind.target else None
+            last, rank = _last_dimension(target)
+            return Layer(q, node, name=name, reshapes=True, reshape_to=last, reshape_rank=rank)
         return Layer(q, node, name=name, passthrough=True)  # Role.PASSTHROUGH
 
     def apply_layer(self, layer: Layer | Value, inp: Value) -> Value:
@@ -342,6 +414,15 @@ class KerasSemantics:
             return self.model_output(layer.model)
         if layer.passthrough:
             return inp if isinstance(inp, Tensor) else UNKNOWN
+        if layer.reshapes and isinstance(inp, Tensor) and inp.head.units is not None:
+            # Input shapes are not tracked: Reshape((units,)) keeps the row (each sample is
+            # then exactly its class scores); Reshape((..., units)) does after a Dense (its
+            # units are the last axis, and a row-major reshape keeps blocks of that size)
+            same = layer.reshape_to == inp.head.units
+            if same and (layer.reshape_rank == 1 or inp.head.layer_kind == "Dense"):
+                return inp
+        if layer.reshapes:
+            return Tensor(Head(None, Act.UNKNOWN, last_part(layer.kind), layer.name, layer.node))
         short = last_part(layer.kind)
         if layer.applies is Act.LINEAR:
             return inp  # Activation("linear") / Activation(None) is the identity
@@ -390,7 +471,8 @@ class KerasSemantics:
                                head.activation_anchor)
             )  # fmt: skip
         act = applied if over else (Act.OTHER if over is False else Act.UNKNOWN)
-        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor))
+        source = inp if isinstance(inp, Tensor) else None
+        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor), source)
 
     def model_output(self, model: Model) -> Value:
         if model.sequential:
@@ -423,6 +505,8 @@ class KerasSemantics:
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
+        if name == "pop" and model.sequential:
+            model.current = UNKNOWN  # the layer before the last one: not tracked
         return UNKNOWN
 
     def _element(self, iterable: Value) -> Value:
@@ -494,13 +578,41 @@ class KerasSemantics:
         return None
 
 
-def _threshold(metric: ThresholdMetric, args: Args) -> float | None:
-    """The threshold a metric call sets: its default when not given, None when unknown."""
+def _threshold(metric: ThresholdMetric, args: Args) -> tuple[float | None, bool | None]:
+    """The threshold a metric call sets (its default when not given, None when unknown or
+    a list) and, for AUC, its from_logits."""
+    if metric.from_logits is not None:
+        value = args.get(metric.from_logits.keyword, metric.from_logits.position)
+        return None, (False if value is None else const_bool(value))
+    assert metric.threshold is not None
     value = args.get(metric.threshold.keyword, metric.threshold.position)
-    if value is None:
-        return metric.default
+    if value is None or (isinstance(value, Const) and value.value is None):
+        return metric.default, None
     if isinstance(value, Const) and isinstance(value.value, (int, float)):
-        return value.value
+        return value.value, None
+    return None, None
+
+
+def _last_dimension(shape: Value | None) -> tuple[int | None, int | None]:
+    """The last size and the rank of a literal shape, ``(7,)`` or ``(1, 1, 7)``."""
+    if isinstance(shape, LiteralArray) and shape.rows is None:
+        last = shape.flat[-1]
+        known = float(last).is_integer() and last > 0
+        return (int(last) if known else None), len(shape.flat)
+    if isinstance(shape, Seq) and shape.items:
+        last_item = const_int(shape.items[-1])
+        known = last_item is not None and last_item > 0
+        return (last_item if known else None), len(shape.items)
+    return None, None
+
+
+def _argument_node(args: Args, names: tuple[str, ...], index: int) -> cst.CSTNode | None:
+    """The expression passed as an argument (by one of ``names``, else at ``index``)."""
+    for name in names:
+        if name in args.kw_nodes:
+            return args.kw_nodes[name].value
+    if index < len(args.pos_nodes) and not args.starred:
+        return args.pos_nodes[index]
     return None
 
 
@@ -597,7 +709,7 @@ def _labels_of(value: Value | None) -> LabelEvidence | None:
 def _heads(outputs: Value) -> list[tuple[str | None, Head | None]]:
     if isinstance(outputs, Tensor):
         return [(outputs.head.name, outputs.head)]
-    if isinstance(outputs, Seq):
+    if isinstance(outputs, Seq) and not outputs.open_start:
         return [
             (item.head.name, item.head) if isinstance(item, Tensor) else (None, None)
             for item in outputs.items
@@ -617,7 +729,7 @@ def _pick(value: Value | None, key: str | None, index: int, count: int) -> Value
             return None
         return value.items.get(key)
     if isinstance(value, Seq) and count > 1:
-        if len(value.items) == count:
+        if len(value.items) == count and not value.open_start:
             return value.items[index]
         return None
     return value
@@ -636,8 +748,12 @@ def _metrics(value: Value | None) -> tuple[MetricSpec, ...]:
         if isinstance(item, Const) and isinstance(item.value, str):
             if item.value in ACCURACY_STRINGS:
                 specs.append(MetricSpec(item.value, DEFAULT_THRESHOLD, item.node))
+            elif item.value in THRESHOLD_STRINGS:  # "precision", "auc"...
+                entry = THRESHOLD_STRINGS[item.value]
+                logits = False if entry.from_logits is not None else None
+                specs.append(MetricSpec(item.value, entry.default, item.node, logits))
         elif isinstance(item, Metric):
-            specs.append(MetricSpec(item.spelling, item.threshold, item.node))
+            specs.append(MetricSpec(item.spelling, item.threshold, item.node, item.from_logits))
         elif isinstance(item, Ref):
             function = THRESHOLD_FUNCTIONS.get(canonical(item.qname))
             if function is not None:

@@ -52,6 +52,11 @@ class Instance(Value):
 class Seq(Value):
     items: list[Value]
     node: cst.CSTNode | None = None
+    #: the branch depth where the list was made: changed deeper (in a loop or a branch),
+    #: its length is unknown (see :mod:`xentlint.static.lists`)
+    depth: int = 0
+    #: ``items`` are the list's last elements; an unknown number come before them
+    open_start: bool = False
 
 
 @dataclass(eq=False)
@@ -65,6 +70,8 @@ class Tensor(Value):
     """A symbolic tensor whose last operation is known (a head, if a loss sees it)."""
 
     head: Head
+    #: an activation op's result: the tensor it was applied to (``ops.softmax(logits)``)
+    source: Tensor | None = None
 
 
 @dataclass(eq=False)
@@ -90,6 +97,10 @@ class Layer(Value):
     over_last_axis: bool | None = None
     passthrough: bool = False
     model: Model | None = None  # a model used as a layer
+    # Reshape/Flatten: keeps the rows when its output's last axis is ``reshape_to`` units
+    reshapes: bool = False
+    reshape_to: int | None = None
+    reshape_rank: int | None = None
 
 
 @dataclass(eq=False)
@@ -128,6 +139,7 @@ class Metric(Value):
     spelling: str
     threshold: float | None
     node: cst.CSTNode
+    from_logits: bool | None = None  # AUC(from_logits=...)
 
 
 @dataclass(eq=False)
@@ -169,4 +181,12 @@ class ModelMethod(Value):
 @dataclass(eq=False)
 class DatasetMethod(Value):
     target: Value
+    name: str
+
+
+@dataclass(eq=False)
+class SeqMethod(Value):
+    """``layers.append``: a method of a list, to be called."""
+
+    seq: Seq
     name: str
