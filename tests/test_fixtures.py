@@ -277,6 +277,8 @@ def test_corpus_is_found() -> None:
     names = {p.relative_to(FIXTURES).as_posix() for p in FILES}
     assert "article.py" in names
     assert {"notebooks/double_softmax.ipynb", "notebooks/clean.ipynb"} <= names
+    notebooks = {"lab_placeholders", "ipython_syntax", "writefile", "clean_ipython"}
+    assert {f"notebooks/{name}.ipynb" for name in notebooks} <= names
     assert CHECKED_CODES and CASE_CODES
     assert not any(p.relative_to(FIXTURES).parts[0] in SKIPPED_DIRS for p in FILES)
 
