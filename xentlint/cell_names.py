@@ -18,7 +18,6 @@ import functools
 import keyword
 import tokenize
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _AUGMENTED = frozenset("+= -= *= /= //= %= **= @= &= |= ^= >>= <<=".split())
@@ -62,54 +61,72 @@ def module_names(tree: ast.Module) -> Names:
     """The names a module binds at its top level (also through ``global`` in functions)."""
     imported: set[str] = set()
     assigned: set[str] = set()
-    for stmt in tree.body:
-        _statement_names(stmt, imported, assigned)
+    _block_names(tree.body, imported, assigned)
     return Names(frozenset(imported), frozenset(assigned))
 
 
-def _statement_names(stmt: ast.stmt, imported: set[str], assigned: set[str]) -> None:
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        for alias in stmt.names:
-            if alias.name != "*":
-                imported.add(alias.asname or alias.name.split(".", 1)[0])
-        return
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        assigned.add(stmt.name)
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Global):
-                assigned.update(node.names)
-        return
-    for node in _module_level_nodes(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            assigned.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            _statement_names(node, imported, assigned)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            _statement_names(node, imported, assigned)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            assigned.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            assigned.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            assigned.add(node.rest)
-        elif isinstance(node, ast.Global):
-            assigned.update(node.names)
+def _block_names(body: list[ast.stmt], imported: set[str], assigned: set[str]) -> None:
+    """Statement by statement: a walk of every expression would cost more than the parse,
+    so only walrus targets (rare) are looked for in expressions, when there is one."""
+    for stmt in body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    imported.add(alias.asname or alias.name.split(".", 1)[0])
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            assigned.add(stmt.name)
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Global):
+                    assigned.update(node.names)
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(stmt, ast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+            targets = [stmt.target]
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            targets = [stmt.target]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in stmt.items if item.optional_vars]
+        elif isinstance(stmt, ast.Delete):
+            targets = stmt.targets
+        elif isinstance(stmt, ast.Global):
+            assigned.update(stmt.names)
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    assigned.add(node.id)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                if handler.name:
+                    assigned.add(handler.name)
+                _block_names(handler.body, imported, assigned)
+        if isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                for node in ast.walk(case.pattern):
+                    name = getattr(node, "name", None) or getattr(node, "rest", None)
+                    if isinstance(name, str):
+                        assigned.add(name)
+                _block_names(case.body, imported, assigned)
+        for part in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, part, None)
+            if isinstance(block, list):
+                _block_names(block, imported, assigned)
 
 
-def _module_level_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
-    """The nodes of ``stmt`` that run in the module's scope: not inside a function, class,
-    lambda or comprehension (whose names are their own), which are yielded themselves."""
-    stack: list[ast.AST] = [stmt]
+def _walrus_names(tree: ast.Module) -> set[str]:
+    """Targets of ``:=`` outside functions, lambdas and classes (which keep theirs)."""
+    found: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
     while stack:
         node = stack.pop()
-        yield node
-        if node is not stmt and isinstance(
-            node,
-            (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-            + (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
-        ):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            found.add(node.target.id)
         stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def parse(text: str) -> ast.Module | None:
@@ -126,7 +143,10 @@ def cell_names(text: str) -> Names:
     """The names cell ``text`` binds at module level, whether or not it compiles."""
     tree = parse(text)
     if tree is not None:
-        return module_names(tree)
+        names = module_names(tree)
+        if ":=" in text:
+            names = Names(names.imported, names.assigned | _walrus_names(tree))
+        return names
     left = left_out(text.split("\n"))
     return Names(left.imported, left.assigned)
 

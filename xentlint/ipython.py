@@ -62,6 +62,7 @@ CELL_ONLY_MAGICS = WRITEFILE_MAGICS | frozenset(
 
 _ESCAPES = ("%", "!", "?", "/", ",", ";")  # no Python statement starts with these
 _ASSIGNED_COMMAND = re.compile(r"\s*(?:!|%\s*[^\W\d])")
+_MAYBE_ASSIGNED_COMMAND = re.compile(r"=\s*[!%]")
 #: IPython's ``splitinput.line_split`` without the escapes (handled before automagic):
 #: the leading word (``ifun``) and the rest of the line.
 _FIRST_WORD = re.compile(r"\s*(%{0,2}[\w.*]*)(.*)$")
@@ -213,6 +214,8 @@ def _replace_magic(line: str, scanner: _Scanner) -> str | None:
     assigned = _assigned_command(line, scanner)
     if assigned is not None:
         return assigned
+    if "?" not in line:
+        return None
     # ``obj?`` / ``obj??``: the code part (without a comment) ends with a question mark.
     probe = scanner.copy()
     comment_at = probe.feed(line)
@@ -225,7 +228,7 @@ def _replace_magic(line: str, scanner: _Scanner) -> str | None:
 def _assigned_command(line: str, scanner: _Scanner) -> str | None:
     """``target = ...`` for ``target = !cmd`` or ``target = %magic args`` (IPython: the
     first ``=`` outside brackets and strings, followed by ``!`` or ``%`` and a name)."""
-    if "=" not in line:
+    if _MAYBE_ASSIGNED_COMMAND.search(line) is None:
         return None
     at = scanner.copy().first_assignment(line)
     if at is None or _ASSIGNED_COMMAND.match(line, at + 1) is None:

@@ -26,13 +26,15 @@ Cell numbers count ALL cells of the notebook, markdown and raw cells included, s
 
 from __future__ import annotations
 
+import ast
 import json
 import posixpath
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from xentlint.cell_names import Names, cell_names, left_out, stub
+from xentlint.cell_names import Names, cell_names, left_out, module_names, parse, stub
 from xentlint.diagnostics import RawFinding
 from xentlint.ipython import automagic_hint, cell_magic, neutralize_magics, writefile_target
 from xentlint.program import Program, UnreadableSource
@@ -194,20 +196,22 @@ class _Builder:
         from xentlint.static.analyze import syntax_error
 
         broken: dict[int, RawFinding] = {}
+        assigned: set[str] = set()
         for index, cell in enumerate(self.cells):
-            error = syntax_error(cell.text(), notebook=True)
+            source = cell.text()
+            tree = _compiled_tree(source)
+            if tree is not None:
+                names = self._names[index] or module_names(tree)
+                assigned |= names.assigned
+                continue
+            error = syntax_error(source, notebook=True)  # CPython's message and position
             if error is not None and error.code == "XEN901":
                 broken[index] = error
         if not broken:  # every cell compiles, the joined program does not: say so
             return Program(text, where, scripts=scripts)
         left = {index: left_out(self.cells[index].program) for index in broken}
-        assigned: set[str] = set()
-        for index, cell in enumerate(self.cells):
-            if index in left:
-                assigned |= left[index].assigned
-            else:
-                names = self._names[index] or cell_names(cell.text())
-                assigned |= names.assigned
+        for gone in left.values():
+            assigned |= gone.assigned
         lines = list(self.lines)
         problems: list[RawFinding] = []
         originals: dict[int, str] = {}
@@ -229,6 +233,22 @@ class _Builder:
             compiled=True,
             originals=originals,
         )
+
+
+def _compiled_tree(source: str) -> ast.Module | None:
+    """The tree of a cell that compiles as IPython compiles it, else None: one parse gives
+    both the syntax check and the names it binds (``compile`` of the tree finds what only
+    the compiler finds, ``return`` outside a function...)."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(tree, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return tree
 
 
 def _in_program(error: RawFinding, cell: _PythonCell) -> RawFinding:

@@ -23,29 +23,42 @@ import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from xentlint.ipython import PYTHON_CELL_MAGICS, neutralize_magics
-from xentlint.notebook_source import cell_indent, notebook_program
 from xentlint.program import Program, UnreadableSource
 
 __all__ = [
     "MAX_FILE_BYTES",
     "NOTEBOOK_SIZE_FACTOR",
-    "PYTHON_CELL_MAGICS",
     "Program",
     "SourceEncoding",
     "UnreadableSource",
-    "cell_indent",
     "decode_source",
     "decode_source_as",
     "format_size",
     "is_notebook_path",
-    "neutralize_magics",
-    "notebook_program",
     "program_from_bytes",
     "program_from_text",
     "read_file",
 ]
+
+#: Notebook reading is imported on first use: a run over Python files never loads it.
+_LAZY = {
+    "PYTHON_CELL_MAGICS": "xentlint.ipython",
+    "neutralize_magics": "xentlint.ipython",
+    "cell_indent": "xentlint.notebook_source",
+    "notebook_program": "xentlint.notebook_source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 #: Files larger than this are not analysed (XEN902 "file too large"; ``max-file-size`` in
 #: ``[tool.xentlint]`` changes it). Measured with LibCST 1.9: a relevant file costs ~270
@@ -181,6 +194,8 @@ def _decode(data: bytes, encoding: str) -> str:
 def program_from_bytes(data: bytes, path: str, *, max_bytes: int = MAX_FILE_BYTES) -> Program:
     """Build the program of a file (or stdin) named ``path`` from its raw bytes."""
     if is_notebook_path(path):
+        from xentlint.notebook_source import notebook_program
+
         return notebook_program(decode_source(data, cookie=False), max_bytes=max_bytes)
     if len(data) > max_bytes:
         raise UnreadableSource(
@@ -192,6 +207,8 @@ def program_from_bytes(data: bytes, path: str, *, max_bytes: int = MAX_FILE_BYTE
 def program_from_text(text: str, path: str, *, max_bytes: int = MAX_FILE_BYTES) -> Program:
     """Build the program of already decoded text (notebook JSON when ``path`` is ``.ipynb``)."""
     if is_notebook_path(path):
+        from xentlint.notebook_source import notebook_program
+
         return notebook_program(text, max_bytes=max_bytes)
     if len(text) > max_bytes:
         raise UnreadableSource(f"source too large ({len(text)} characters)")
