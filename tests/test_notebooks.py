@@ -404,3 +404,29 @@ def test_the_cli_summary_of_a_course_folder(tmp_path: Path) -> None:
 
 def test_default_code_limit_is_the_file_limit() -> None:
     assert MAX_CODE_BYTES == MAX_FILE_BYTES
+
+
+def test_ci_formats_point_into_the_writefile_cell_of_the_ipynb_file() -> None:
+    from click.testing import CliRunner
+
+    from xentlint.cli import cli
+
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks" / "writefile.ipynb"
+    sarif = CliRunner().invoke(cli, ["check", "--no-cache", "--output-format", "sarif", str(path)])
+    [result] = [
+        r for r in json.loads(sarif.stdout)["runs"][0]["results"] if r["ruleId"] == "XEN102"
+    ]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    # the file line of cell 4's sixth line, '    loss=tf.keras.losses.sparse_...', as a JSON
+    # string: 4 spaces of indent and a quote, then the cell's column 10
+    line = path.read_text(encoding="utf-8").splitlines()[region["startLine"] - 1]
+    assert line.startswith('    "    loss=tf.keras.losses.sparse_categorical_crossentropy,')
+    assert region["startColumn"] == 5 + 10
+    assert result["properties"]["notebookCell"] == 4
+    assert result["properties"]["cellStartLine"] == 6
+    github = CliRunner().invoke(
+        cli, ["check", "--no-cache", "--output-format", "github", str(path)]
+    )
+    [annotation] = [a for a in github.stdout.splitlines() if "XEN102" in a]
+    assert f"line={region['startLine']},col=15," in annotation
+    assert "::cell 4, line 6, col 10: " in annotation
