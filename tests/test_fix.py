@@ -143,18 +143,33 @@ def _program(path: Path, text: str) -> str:
     return program_from_text(text, path.name).text
 
 
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
 @pytest.mark.parametrize("path", EVERY, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixing_any_fixture(path: Path, unsafe: bool) -> None:
     text = _read(path)
     result = fix_source(text, path=path.name, unsafe=unsafe, config=ALL)
     assert result.failed == []
-    # the result parses (a notebook: its program)
+    # the result parses (a notebook: its program, and each %%writefile file that did)
     program = _program(path, result.text)
     ast.parse(program)
     cst.parse_module(program)
     if path.suffix == ".ipynb":
         json.loads(result.text)
+        before = program_from_text(text, path.name).scripts
+        after = program_from_text(result.text, path.name).scripts
+        assert len(before) == len(after)
+        for old, new in zip(before, after, strict=True):
+            if _parses(old.text):
+                ast.parse(new.text)
+                cst.parse_module(new.text)
     # fixing again changes nothing
     again = fix_source(result.text, path=path.name, unsafe=unsafe, config=ALL)
     assert again.text == result.text and again.applied == []

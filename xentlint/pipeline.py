@@ -64,13 +64,14 @@ def analyze(text: str, config: Config, program: Program | None = None) -> list[R
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
-    notebook = program is not None and program.is_notebook
-    if notebook:
+    if program is not None and program.is_notebook:
         describe = describe_line(program)
     else:
         from xentlint.static.analyze import plain_line as describe
+    ipython = program is not None and program.top_level_await
+    compiled = program is not None and program.compiled and program.text == text
     # positional: test doubles of analyze_source take (source, *args)
-    return static.analyze_source(text, codes, describe, fix_availability, notebook)
+    return static.analyze_source(text, codes, describe, fix_availability, ipython, compiled)
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
@@ -158,14 +159,20 @@ def describe_line(program: Program) -> Callable[[int, int], str]:
 
 
 def lint_program(path: str, program: Program, config: Config) -> list[Diagnostic]:
-    if not program.text.strip():
-        return []
-    try:
-        findings = analyze(program.text, config, program)
-    except Exception as exc:
-        debug_traceback()
-        raise InternalError(path, exc) from exc
-    return diagnostics(path, program, findings, config)
+    """The diagnostics of a program and, for a notebook, of the files its cells write."""
+    out: list[Diagnostic] = []
+    for unit in program.units():
+        findings = list(unit.problems)
+        if unit.text.strip():
+            try:
+                findings.extend(analyze(unit.text, config, unit))
+            except Exception as exc:
+                debug_traceback()
+                raise InternalError(path, exc) from exc
+        if findings:
+            out.extend(diagnostics(path, unit, findings, config))
+    out.sort(key=sort_key)
+    return out
 
 
 def lint_source(

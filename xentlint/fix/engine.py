@@ -87,21 +87,26 @@ def fix_source(
     result = FixResult(text)
     seen_failures: set[str] = set()
     for _ in range(MAX_ROUNDS):
-        document = _Document.load(result.text, path, config)
-        if document is None:
+        progressed = False
+        for unit in range(_unit_count(result.text, path, config)):
+            document = _Document.load(result.text, path, config, unit)
+            if document is None:
+                continue
+            plans = [p for p in document.plans() if unsafe or p.safe]
+            if not plans:
+                continue
+            new_text, done, failures = document.apply(plans)
+            for failure in failures:
+                if failure not in seen_failures:
+                    seen_failures.add(failure)
+                    result.failed.append(failure)
+            if not done or new_text == result.text:
+                continue
+            result.applied.extend(document.applied(p) for p in done)
+            result.text = new_text
+            progressed = True
+        if not progressed:
             break
-        plans = [p for p in document.plans() if unsafe or p.safe]
-        if not plans:
-            break
-        new_text, done, failures = document.apply(plans)
-        for failure in failures:
-            if failure not in seen_failures:
-                seen_failures.add(failure)
-                result.failed.append(failure)
-        if not done or new_text == result.text:
-            break
-        result.applied.extend(document.applied(p) for p in done)
-        result.text = new_text
     result.changed = result.text != text
     result.remaining = lint_source(result.text, path, config=config)
     return result
@@ -112,18 +117,19 @@ def code_actions(
 ) -> list[CodeAction]:
     """Every available fix of the document's findings, each applied on its own."""
     config = config or Config()
-    document = _Document.load(text, path, config)
-    if document is None:
-        return []
     actions = []
-    for item in document.plans():
-        new_text, done, _ = document.apply([item])
-        if done and new_text != text:
-            diagnostic = replace(
-                document.diagnostics[id(item.finding)],
-                fix_safety="safe" if item.safe else "unsafe",
-            )
-            actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
+    for unit in range(_unit_count(text, path, config)):
+        document = _Document.load(text, path, config, unit)
+        if document is None:
+            continue
+        for item in document.plans():
+            new_text, done, _ = document.apply([item])
+            if done and new_text != text:
+                diagnostic = replace(
+                    document.diagnostics[id(item.finding)],
+                    fix_safety="safe" if item.safe else "unsafe",
+                )
+                actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
     return actions
 
 
@@ -131,14 +137,25 @@ def fix_availability(
     text: str, *, path: str = "<string>", config: Config | None = None
 ) -> dict[tuple[str, int, int, int | None], str]:
     """``{(code, line, column, cell): "safe" | "unsafe"}`` of the findings that have a fix."""
-    document = _Document.load(text, path, config or Config())
-    if document is None:
-        return {}
+    config = config or Config()
     out: dict[tuple[str, int, int, int | None], str] = {}
-    for item in document.plans():
-        d = document.diagnostics[id(item.finding)]
-        out[(d.code, d.line, d.column, d.cell)] = "safe" if item.safe else "unsafe"
+    for unit in range(_unit_count(text, path, config)):
+        document = _Document.load(text, path, config, unit)
+        if document is None:
+            continue
+        for item in document.plans():
+            d = document.diagnostics[id(item.finding)]
+            out[(d.code, d.line, d.column, d.cell)] = "safe" if item.safe else "unsafe"
     return out
+
+
+def _unit_count(text: str, path: str, config: Config) -> int:
+    """How many programs the document holds (a notebook: one more per ``%%writefile``)."""
+    try:
+        program = program_from_text(text, path, max_bytes=config.max_file_size)
+    except UnreadableSource:
+        return 0
+    return len(program.units())
 
 
 # --------------------------------------------------------------------------- one round
@@ -165,10 +182,15 @@ def parses(code: str, *, notebook: bool = False) -> str | None:
 
 
 class _Document:
-    def __init__(self, text: str, path: str, program: Program, analysis: Any) -> None:
+    """One program of a document (``unit``: 0, or a notebook's ``%%writefile`` file)."""
+
+    def __init__(
+        self, text: str, path: str, program: Program, analysis: Any, unit: int = 0
+    ) -> None:
         self.text = text
         self.path = path
         self.program = program
+        self.unit = unit
         self.module: cst.Module = analysis.module
         self.facts = analysis.facts
         self.findings: list[Finding] = analysis.findings
@@ -177,20 +199,23 @@ class _Document:
         self.style = layout.line_style(program.text)  # how long lines are wrapped
 
     @classmethod
-    def load(cls, text: str, path: str, config: Config) -> _Document | None:
+    def load(cls, text: str, path: str, config: Config, unit: int = 0) -> _Document | None:
         from xentlint.static.analyze import analyze_module
 
         try:
-            program = program_from_text(text, path, max_bytes=config.max_file_size)
+            units = program_from_text(text, path, max_bytes=config.max_file_size).units()
         except UnreadableSource:
             return None
-        if not program.text.strip() or parses(program.text, notebook=program.is_notebook):
+        if unit >= len(units):
+            return None
+        program = units[unit]
+        if not program.text.strip() or parses(program.text, notebook=program.top_level_await):
             return None
         codes = [code for code in RULES if config.selection.enabled(code)]
         analysis = analyze_module(program.text, codes)
         if analysis is None or not analysis.findings:
             return None
-        document = cls(text, path, program, analysis)
+        document = cls(text, path, program, analysis, unit)
         document._report(config)
         return document
 
@@ -266,7 +291,7 @@ class _Document:
             if os.environ.get("XENTLINT_DEBUG"):
                 raise
             return None, f"internal error: {type(exc).__name__}: {exc}"
-        error = parses(code, notebook=self.program.is_notebook)
+        error = parses(code, notebook=self.program.top_level_await)
         if error is not None:
             return None, f"the result would not parse ({error})"
         if not self.program.is_notebook:
@@ -276,10 +301,10 @@ class _Document:
         except notebook.NotebookEditError as exc:
             return None, f"cannot write the change into the notebook: {exc}"
         try:
-            again = program_from_text(text, self.path, max_bytes=sys.maxsize).text
+            units = program_from_text(text, self.path, max_bytes=sys.maxsize).units()
         except UnreadableSource as exc:
             return None, f"the notebook would not read back: {exc.reason}"
-        if again != code:
+        if len(units) <= self.unit or units[self.unit].text != code:
             return None, "the notebook would not read back as the fixed program"
         return text, ""
 

@@ -122,6 +122,7 @@ def analyze_source(
     describe_line: Callable[[int, int], str] = plain_line,
     fixes: Callable[[Analysis], dict[int, str]] | None = None,
     notebook: bool = False,
+    compiled: bool = False,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -131,9 +132,10 @@ def analyze_source(
     have an automatic fix (``{id(finding): "safe" | "unsafe"}``; the pipeline passes the
     fix layer's, which this front end does not import). ``notebook`` allows top-level
     ``await``. A syntax error, or code CPython would refuse to compile, yields a single
-    XEN901 finding at CPython's position. Never raises for any input string.
+    XEN901 finding at CPython's position; ``compiled`` says the caller checked that already
+    (the notebook reader compiles its program). Never raises for any input string.
     """
-    error = syntax_error(source, notebook=notebook)
+    error = None if compiled else syntax_error(source, notebook=notebook)
     if error is not None:
         return [error]
     if not is_relevant(source):
