@@ -520,6 +520,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
             return Const({"True": True, "False": False, "None": None}[name])
         if name == "enumerate":
             return Ref("builtins.enumerate")
+        if name == "len":
+            return Ref("builtins.len")
         qname = BARE_NAMES.get(name)
         if qname is not None and not self._bound_anywhere(name):
             return Ref(qname)

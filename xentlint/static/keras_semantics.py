@@ -109,6 +109,9 @@ class KerasSemantics:
     def current_branch(self) -> tuple[str, cst.CSTNode] | None:
         raise NotImplementedError
 
+    def builtin_len(self, node: cst.Call, args: Args) -> Value:
+        raise NotImplementedError
+
     # --- library semantics -------------------------------------------------------------
 
     def library_call(self, q: str, node: cst.Call, args: Args) -> Value:
@@ -149,6 +152,8 @@ class KerasSemantics:
         metric = THRESHOLD_METRICS.get(q)
         if metric is not None:
             return Metric(metric.class_name, _threshold(metric, args), node)
+        if q == "builtins.len":
+            return self.builtin_len(node, args)
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
         return UNKNOWN
@@ -280,10 +285,14 @@ class KerasSemantics:
             return
         y_true = args.first((labels_kw, "y_true", "target"), y_true_index)
         y_pred = args.first((logits_kw, "y_pred", "output"), y_pred_index)
-        if spec.form == "op" and _labels_like(y_pred) and not _labels_like(y_true):
-            # tf.nn.*_with_logits(logits, labels) positionally (TF1 rejects positional
-            # arguments, TF2 reads (labels, logits)): the labels are what holds labels
-            y_true, y_pred = y_pred, y_true
+        positional = not any(k in args.kw for k in (labels_kw, logits_kw))
+        if spec.form == "op" and spec.spelling.endswith("_with_logits") and positional:
+            if _labels_like(y_pred) and not _labels_like(y_true):
+                # tf.nn.*_with_logits(logits, labels): TF1 rejects positional arguments
+                # here (TF2 reads labels first), so what the call means is read from the
+                # values: the labels are what holds labels. TF1's tf.losses.* do take
+                # (labels, logits) positionally: their order is what it says.
+                y_true, y_pred = y_pred, y_true
         head = _head_of(y_pred)
         if isinstance(y_true, Placeholder):
             self.defer_placeholder(head, spec, node, y_true)

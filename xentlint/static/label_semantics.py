@@ -9,6 +9,7 @@ feeds TF1 placeholders, and decides which encoding the labels that reach a loss 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -68,6 +69,7 @@ _CATEGORICAL = (LossFamily.CATEGORICAL, LossFamily.FOCAL_CATEGORICAL)
 
 class LabelSemantics:
     module: cst.Module
+    source: str
     bindings: list[Binding]
     depth: int
     #: losses whose labels are a TF1 placeholder: decided once every feed is known
@@ -412,6 +414,23 @@ class LabelSemantics:
 
         return Record({}, {"train": run, "evaluate": run})
 
+    def builtin_len(self, node: cst.Call, args: Args) -> Value:
+        """``len(CLASS_NAMES)`` of a list, tuple, dict or string written in the file, when
+        nothing in the file grows or shrinks it (``names.append(...)``, ``d[k] = v``)."""
+        if len(args.pos) != 1 or args.kw or args.starred:
+            return UNKNOWN
+        value = args.pos[0]
+        argument = node.args[0].value
+        if isinstance(argument, cst.Name) and _mutated(self.source, argument.value):
+            return UNKNOWN
+        if isinstance(value, (Seq, Mapping)):
+            return Const(len(value.items))
+        if isinstance(value, LiteralArray):
+            return Const(len(value.rows) if value.rows is not None else len(value.flat))
+        if isinstance(value, Const) and isinstance(value.value, str):
+            return Const(len(value.value))
+        return UNKNOWN
+
     # --- tf.data map ---------------------------------------------------------------------
 
     def dataset_map(self, dataset: Dataset, args: Args) -> Value:
@@ -490,6 +509,17 @@ def _rejected_feed(placeholder: Placeholder, known: list[LabelEvidence]) -> Labe
     else:
         return None
     return next((e for e in known if e.encoding is wrong), None)
+
+
+_MUTATORS = r"\.(?:append|extend|insert|pop|remove|clear|update|setdefault|popitem)\s*\("
+
+
+def _mutated(source: str, name: str) -> bool:
+    """Whether the file changes the list or dict bound to ``name`` in place anywhere."""
+    if name not in source:
+        return False
+    pattern = rf"\b{re.escape(name)}\s*(?:{_MUTATORS}|[-+*]=|\[[^\]\n]*\]\s*=(?!=))"
+    return re.search(pattern, source) is not None or f"del {name}[" in source
 
 
 def dataset_element(dataset: Dataset) -> Value:
