@@ -205,6 +205,14 @@ class ZipDataset(NamedTuple):
     datasets: Arg
 
 
+class JoinedLabels(NamedTuple):
+    """``np.concatenate([y_a, y_b])``: samples of the same encoding, one after the other
+    (along the first axis only: ``axis=1`` would widen one-hot rows)."""
+
+    arrays: Arg
+    axis: Arg | None = Arg("axis", 1)
+
+
 class EstimatorModel(NamedTuple):
     """``tf.estimator.Estimator(model_fn=f)``: ``train(input_fn=...)`` calls ``f`` with the
     labels the input function gives."""
@@ -224,7 +232,7 @@ LabelProducer = LabelProducer | RandomIds | IdentityRows | IdsColumn | Ids | One
 LabelProducer = LabelProducer | IdsFromMapping | MadeDataset | BundledDataset | SplitArrays
 LabelProducer = LabelProducer | ShuffledArrays | TfdsLoad | TfdsBuilder | Tf1Mnist
 LabelProducer = LabelProducer | Placeholder | PlainDataset | ZipDataset | EstimatorModel
-LabelProducer = LabelProducer | NumpyInputFunction
+LabelProducer = LabelProducer | NumpyInputFunction | JoinedLabels
 
 #: label_mode / class_mode values -> encoding (others, such as None or "input": no labels)
 LABEL_MODES = {
@@ -282,6 +290,8 @@ LABEL_PRODUCERS: dict[str, LabelProducer] = {
         Arg("minval", 1), Arg("maxval", 2), Arg("shape", 0), int_dtype=Arg("dtype", 3)
     ),
     "keras.random.randint": RandomIds(Arg("minval", 1), Arg("maxval", 2), Arg("shape", 0)),
+    "numpy.concatenate": JoinedLabels(Arg("arrays", 0)),
+    "tensorflow.concat": JoinedLabels(Arg("values", 0)),
     "numpy.eye": IdentityRows(Arg("N", 0), Arg("M", 1)),
     "numpy.identity": IdentityRows(Arg("n", 0)),
     "numpy.zeros": IdsColumn(Arg("shape", 0)),

@@ -460,6 +460,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
         finally:
             self.depth -= 1
             self.cond, self.top = saved_cond, saved_top
+        if frame.yields:
+            return self.generator_value(frame.yields)
         if not frame.returns:
             return Const(None)
         first = frame.returns[0]
@@ -613,6 +615,14 @@ class Interpreter(LabelSemantics, KerasSemantics):
             return body if _same(body, orelse) else UNKNOWN
         if isinstance(node, cst.Lambda):
             return LambdaFunction(node, frame)
+        if isinstance(node, cst.Yield):
+            value = node.value
+            if isinstance(value, cst.From):
+                self.eval(value.item, frame)
+                frame.yields.append(UNKNOWN)
+            else:
+                frame.yields.append(Const(None) if value is None else self.eval(value, frame))
+            return UNKNOWN
         if isinstance(node, cst.ListComp):
             return self.comprehension(node, frame)
         if isinstance(node, cst.Await):

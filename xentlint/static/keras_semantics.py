@@ -112,6 +112,9 @@ class KerasSemantics:
     def builtin_len(self, node: cst.Call, args: Args) -> Value:
         raise NotImplementedError
 
+    def batch_labels(self, batches: Value | None) -> Value:
+        raise NotImplementedError
+
     # --- library semantics -------------------------------------------------------------
 
     def library_call(self, q: str, node: cst.Call, args: Args) -> Value:
@@ -475,13 +478,13 @@ class KerasSemantics:
                 loss_node = args.node("loss", 1)
                 model.compiles.append((loss, metrics or UNKNOWN, loss_node or node))
             return Const(None)
-        if name in ("fit", "fit_generator", "train_on_batch"):
+        if name in ("fit", "fit_generator", "train_on_batch", "evaluate", "test_on_batch"):
             if self.expecting:
                 return UNKNOWN
             y = args.get("y", 1)
             if y is None or (isinstance(y, Const) and y.value is None):
                 x = args.first(("x", "generator"), 0)
-                y = x if isinstance(x, Dataset) else UNKNOWN
+                y = x if isinstance(x, Dataset) else self.batch_labels(x)
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
                 validation = args.get("validation_data")

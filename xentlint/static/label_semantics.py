@@ -24,6 +24,7 @@ from xentlint.knowledge.labels import (
     Ids,
     IdsColumn,
     IdsFromMapping,
+    JoinedLabels,
     LabelProducer,
     MadeDataset,
     NumpyInputFunction,
@@ -52,6 +53,7 @@ from xentlint.static.values import (
     LambdaFunction,
     LiteralArray,
     Mapping,
+    Object,
     Placeholder,
     Record,
     RecordMethod,
@@ -156,6 +158,22 @@ class LabelSemantics:
             return Placeholder(node)
         if isinstance(entry, PlainDataset):
             return Dataset(None)
+        if isinstance(entry, JoinedLabels):
+            parts = _arg(args, entry.arrays)
+            axis = _arg(args, entry.axis)
+            if axis is not None and const_int(axis) != 0:
+                return UNKNOWN
+            if not isinstance(parts, Seq) or not parts.items:
+                return UNKNOWN
+            if not all(isinstance(p, Labels) and p.over_units is None for p in parts.items):
+                return UNKNOWN
+            evidence = [p.evidence for p in parts.items]  # type: ignore[union-attr]
+            first = evidence[0]
+            if any(e.encoding is not first.encoding for e in evidence):
+                return UNKNOWN
+            if any(e.num_classes != first.num_classes for e in evidence):
+                first = replace(first, num_classes=None)
+            return Labels(first)
         if isinstance(entry, EstimatorModel):
             return self.estimator(_arg(args, entry.model_fn))
         if isinstance(entry, NumpyInputFunction):
@@ -431,6 +449,31 @@ class LabelSemantics:
             return Const(len(value.value))
         return UNKNOWN
 
+    # --- generators and keras.utils.Sequence -------------------------------------------
+
+    def generator_value(self, yields: list[Value]) -> Value:
+        """What calling a generator function gives: batches ``(x, y)`` as a dataset, with
+        labels when every yield agrees on them."""
+        evidence = [_pair_labels(value) for value in yields]
+        first = evidence[0]
+        if first is not None and all(
+            e is not None and e.encoding is first.encoding for e in evidence
+        ):
+            return Dataset(first, yields[0])
+        return Dataset(None)
+
+    def batch_labels(self, batches: Value | None) -> Value:
+        """The labels of a ``keras.utils.Sequence``/``PyDataset`` given to ``fit``: what
+        its ``__getitem__`` returns as ``(x, y)``."""
+        if not isinstance(batches, Object):
+            return UNKNOWN
+        getitem = batches.cls.methods.get("__getitem__")
+        if getitem is None:
+            return UNKNOWN
+        batch = self.call_function(getitem, Args([Const(0)], {}, [], {}), self_obj=batches)
+        evidence = _pair_labels(batch)
+        return Labels(evidence) if evidence is not None else UNKNOWN
+
     # --- tf.data map ---------------------------------------------------------------------
 
     def dataset_map(self, dataset: Dataset, args: Args) -> Value:
@@ -520,6 +563,15 @@ def _mutated(source: str, name: str) -> bool:
         return False
     pattern = rf"\b{re.escape(name)}\s*(?:{_MUTATORS}|[-+*]=|\[[^\]\n]*\]\s*=(?!=))"
     return re.search(pattern, source) is not None or f"del {name}[" in source
+
+
+def _pair_labels(value: Value) -> LabelEvidence | None:
+    """The labels of an ``(x, y)`` or ``(x, y, weights)`` batch."""
+    if isinstance(value, Seq) and len(value.items) in (2, 3):
+        labels = value.items[1]
+        if isinstance(labels, Labels) and labels.over_units is None:
+            return labels.evidence
+    return None
 
 
 def dataset_element(dataset: Dataset) -> Value:
