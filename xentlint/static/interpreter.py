@@ -86,6 +86,7 @@ class Interpreter(LabelSemantics, KerasSemantics):
         self.top: cst.CSTNode | None = None
         self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
         self.pending: list[Any] = []
+        self.mutated_names: dict[str, bool] = {}
         self.expecting = 0
         # branches taken because their condition was decided: (condition, its value)
         self.decided: list[tuple[cst.BaseExpression, bool]] = []

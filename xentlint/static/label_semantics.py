@@ -72,6 +72,7 @@ _CATEGORICAL = (LossFamily.CATEGORICAL, LossFamily.FOCAL_CATEGORICAL)
 class LabelSemantics:
     module: cst.Module
     source: str
+    mutated_names: dict[str, bool]  # name -> the file changes its list/dict in place
     bindings: list[Binding]
     depth: int
     #: losses whose labels are a TF1 placeholder: decided once every feed is known
@@ -438,16 +439,22 @@ class LabelSemantics:
         if len(args.pos) != 1 or args.kw or args.starred:
             return UNKNOWN
         value = args.pos[0]
-        argument = node.args[0].value
-        if isinstance(argument, cst.Name) and _mutated(self.source, argument.value):
-            return UNKNOWN
         if isinstance(value, (Seq, Mapping)):
-            return Const(len(value.items))
-        if isinstance(value, LiteralArray):
-            return Const(len(value.rows) if value.rows is not None else len(value.flat))
-        if isinstance(value, Const) and isinstance(value.value, str):
+            length = len(value.items)
+        elif isinstance(value, LiteralArray):
+            length = len(value.rows) if value.rows is not None else len(value.flat)
+        elif isinstance(value, Const) and isinstance(value.value, str):
             return Const(len(value.value))
-        return UNKNOWN
+        else:
+            return UNKNOWN
+        argument = node.args[0].value
+        if isinstance(argument, cst.Name):
+            mutated = self.mutated_names.get(argument.value)
+            if mutated is None:
+                mutated = self.mutated_names[argument.value] = _mutated(self.source, argument.value)
+            if mutated:
+                return UNKNOWN
+        return Const(length)
 
     # --- generators and keras.utils.Sequence -------------------------------------------
 
