@@ -130,7 +130,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
     def exec_block(self, body: Any, frame: Frame) -> None:
         for i, stmt in enumerate(body):
             try:
-                if isinstance(stmt, cst.With) and expects_misuse(stmt, body[i + 1 :], self, frame):
+                # type() is: isinstance on a LibCST class goes through ABCMeta (hot loop)
+                if type(stmt) is cst.With and expects_misuse(stmt, body[i + 1 :], self, frame):
                     self._exec_expecting(stmt, frame)
                 else:
                     self.exec_stmt(stmt, frame)
@@ -614,9 +615,10 @@ class Interpreter(LabelSemantics, KerasSemantics):
             body = self.eval(node.body, frame)
             orelse = self.eval(node.orelse, frame)
             return body if _same(body, orelse) else UNKNOWN
-        if isinstance(node, cst.Lambda):
-            return LambdaFunction(node, frame)
-        if isinstance(node, cst.Yield):
+        kind = type(node)
+        if kind is cst.Lambda:
+            return LambdaFunction(node, frame)  # type: ignore[arg-type]
+        if kind is cst.Yield:
             value = node.value
             if isinstance(value, cst.From):
                 self.eval(value.item, frame)
@@ -624,8 +626,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
             else:
                 frame.yields.append(Const(None) if value is None else self.eval(value, frame))
             return UNKNOWN
-        if isinstance(node, cst.ListComp):
-            return self.comprehension(node, frame)
+        if kind is cst.ListComp:
+            return self.comprehension(node, frame)  # type: ignore[arg-type]
         if isinstance(node, cst.Await):
             return self.eval(node.expression, frame)
         if isinstance(node, cst.NamedExpr):
@@ -729,7 +731,7 @@ class Interpreter(LabelSemantics, KerasSemantics):
             return self.call_lambda(func, args)
         if isinstance(func, RecordMethod):
             return self.record_call(func, node, args)
-        if func is UNKNOWN and isinstance(node.func, cst.Attribute):
+        if func is UNKNOWN and type(node.func) is cst.Attribute:
             entry = UNKNOWN_RECEIVER_METHODS.get(node.func.attr.value)
             if entry is not None:
                 return self.unknown_receiver_method(entry, node.func.attr.value, node, args)

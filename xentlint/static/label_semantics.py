@@ -400,17 +400,24 @@ class LabelSemantics:
         return UNKNOWN
 
     def comprehension(self, node: cst.ListComp, frame: Frame) -> Value:
-        """``[random.randint(0, 9) for _ in range(n)]``: a list of per-sample labels."""
+        """``[random.randint(0, 9) for _ in range(n)]``: a list of per-sample labels.
+
+        Only an element that a library call makes (``randint(...)``, ``np.eye(k)[i]``) is
+        evaluated, with the loop variables unknown: other comprehensions cost nothing.
+        """
+        element = node.elt
+        call = element.value if isinstance(element, cst.Subscript) else element
+        if not isinstance(call, cst.Call):
+            return UNKNOWN
         inner = Frame({}, parent=frame)
         clause: cst.CompFor | None = node.for_in
         while clause is not None:
-            self.eval(clause.iter, inner)
             self.assign(clause.target, UNKNOWN, inner)
-            for condition in clause.ifs:
-                self.eval(condition.test, inner)
             clause = clause.inner_for_in
-        element = self.eval(node.elt, inner)
-        return element if isinstance(element, Labels) else UNKNOWN
+        if not isinstance(self.eval(call.func, inner), Ref):
+            return UNKNOWN
+        value = self.eval(element, inner)
+        return value if isinstance(value, Labels) else UNKNOWN
 
     def estimator(self, model_fn: Value | None) -> Value:
         """``tf.estimator.Estimator(model_fn=f)``: ``train``/``evaluate`` call ``f``."""
@@ -561,15 +568,24 @@ def _rejected_feed(placeholder: Placeholder, known: list[LabelEvidence]) -> Labe
     return next((e for e in known if e.encoding is wrong), None)
 
 
-_MUTATORS = r"\.(?:append|extend|insert|pop|remove|clear|update|setdefault|popitem)\s*\("
+_MUTATION = re.compile(
+    r"\s*(?:\.(?:append|extend|insert|pop|remove|clear|update|setdefault|popitem)\s*\("
+    r"|[-+*]=|\[[^\]\n]*\]\s*=(?!=))"
+)
 
 
 def _mutated(source: str, name: str) -> bool:
-    """Whether the file changes the list or dict bound to ``name`` in place anywhere."""
-    if name not in source:
-        return False
-    pattern = rf"\b{re.escape(name)}\s*(?:{_MUTATORS}|[-+*]=|\[[^\]\n]*\]\s*=(?!=))"
-    return re.search(pattern, source) is not None or f"del {name}[" in source
+    """Whether the file changes the list or dict bound to ``name`` in place anywhere
+    (``name.append(...)``, ``name += ...``, ``name[k] = ...``, ``del name[k]``)."""
+    start = 0
+    while (at := source.find(name, start)) >= 0:
+        start = at + len(name)
+        before = source[at - 1] if at else " "
+        if before.isalnum() or before in "_.":
+            continue  # part of another name, or an attribute of something else
+        if _MUTATION.match(source, start) or source.endswith("del ", 0, at):
+            return True
+    return False
 
 
 def _pair_labels(value: Value) -> LabelEvidence | None:
