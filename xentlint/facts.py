@@ -62,6 +62,10 @@ class Head:
     activation_anchor: Any = None  # where the final activation was set
     units_anchor: Any = None
     observed: bool = False  # the activation is what the runtime probe saw, not configured
+    #: the final activation is applied on one branch only (``if not training:``): the
+    #: condition's text and where it is (static mode)
+    branch: str | None = None
+    branch_anchor: Any = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class Binding:
 
     head: Head
     loss: LossSpec
-    kind: str  # "compile" | "call"
+    kind: str  # "compile" | "call" | "feed" (a loss call on a TF1 placeholder fed labels)
     labels: LabelEvidence | None = None
     metrics: tuple[MetricSpec, ...] = ()
     anchor: Any = None  # the compile call / the loss call

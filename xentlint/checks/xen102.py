@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks.common import binding_of, is_probability_loss, loss_intent, loss_name
+from xentlint.checks.common import (
+    binding_of,
+    is_probability_loss,
+    loss_intent,
+    loss_name,
+    one_unit_categorical,
+)
 from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding
 from xentlint.intents import FixScope, Intent, Unfixable
 from xentlint.rule import Rule
@@ -26,6 +32,8 @@ def check(facts: Facts) -> Iterator[Finding]:
     for b in facts.bindings:
         if not is_probability_loss(b) or b.head.activation is not Act.LINEAR:
             continue
+        if one_unit_categorical(b):
+            continue  # XEN104 speaks: no from_logits makes this loss learn
         if b.head.layer_kind == "literal":
             where = "these predictions are raw scores (values outside [0, 1])"
         else:

@@ -9,6 +9,8 @@ values on two paths becomes UNKNOWN, so nothing is reported from a guess.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
@@ -19,16 +21,21 @@ from xentlint.facts import (
     Binding,
     Facts,
     Head,
+    LabelEncoding,
+    LabelEvidence,
 )
+from xentlint.knowledge.labels import ARRAY_ATTRIBUTES_KEEP, UNKNOWN_RECEIVER_METHODS
 from xentlint.knowledge.layers import LAYER_BASES
 from xentlint.knowledge.models import MODEL_BASES
 from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
 from xentlint.static import lists
 from xentlint.static.bound_names import collect_bound
+from xentlint.static.expectations import expects_misuse
 from xentlint.static.frames import Args, Frame, const_int, dotted
 from xentlint.static.handwritten import Algebra
-from xentlint.static.keras_semantics import KerasSemantics, literal_array
+from xentlint.static.keras_semantics import KerasSemantics, literal_array, plain_labels
+from xentlint.static.label_semantics import LabelSemantics
 from xentlint.static.values import (
     UNKNOWN,
     BoundMethod,
@@ -37,8 +44,10 @@ from xentlint.static.values import (
     Dataset,
     DatasetMethod,
     Function,
+    IdentityMatrix,
     Instance,
     Labels,
+    LambdaFunction,
     Layer,
     LiteralArray,
     Loss,
@@ -46,6 +55,9 @@ from xentlint.static.values import (
     Model,
     ModelMethod,
     Object,
+    Placeholder,
+    Record,
+    RecordMethod,
     Ref,
     Seq,
     SeqMethod,
@@ -62,7 +74,7 @@ _MODEL_PARTS = frozenset({"layers", "activation", "outputs", "output"})
 _LIST_MUTATIONS = frozenset({"pop", "append", "extend", "insert", "remove", "clear"})
 
 
-class Interpreter(KerasSemantics):
+class Interpreter(LabelSemantics, KerasSemantics):
     def __init__(self, module: cst.Module, source: str) -> None:
         self.module = module
         self.source = source
@@ -84,6 +96,11 @@ class Interpreter(KerasSemantics):
         self.frame: Frame | None = None  # the frame of the library call being evaluated
         self.calls: list[tuple[cst.CSTNode, Args]] = []  # calls into user functions
         self.algebra = Algebra(self.calls)  # hand-written losses and linear outputs
+        self.pending: list[Any] = []
+        self.mutated_names: dict[str, bool] = {}
+        self.expecting = 0
+        # branches taken because their condition was decided: (condition, its value)
+        self.decided: list[tuple[cst.BaseExpression, bool]] = []
 
     # --- driver ------------------------------------------------------------------------
 
@@ -93,6 +110,7 @@ class Interpreter(KerasSemantics):
             self.top = stmt
             self.exec_block((stmt,), frame)
         self._run_uncalled()
+        self.resolve_placeholders(plain_labels)
         for model in self.models:
             self._finalize_model(model)
         self.bindings.extend(self.algebra.bindings())
@@ -123,11 +141,28 @@ class Interpreter(KerasSemantics):
     # --- statements --------------------------------------------------------------------
 
     def exec_block(self, body: Any, frame: Frame) -> None:
-        for stmt in body:
+        for i, stmt in enumerate(body):
             try:
-                self.exec_stmt(stmt, frame)
+                # type() is: isinstance on a LibCST class goes through ABCMeta (hot loop)
+                if type(stmt) is cst.With and expects_misuse(stmt, body[i + 1 :], self, frame):
+                    self._exec_expecting(stmt, frame)
+                else:
+                    self.exec_stmt(stmt, frame)
             except RecursionError:
                 continue
+
+    def _exec_expecting(self, stmt: cst.With, frame: Frame) -> None:
+        """A block that misuses a loss on purpose (to test a warning or an error): run it
+        for its bindings of names, keep none of the facts it produces."""
+        marks = len(self.bindings), len(self.sites), len(self.pending)
+        self.expecting += 1
+        try:
+            self.exec_stmt(stmt, frame)
+        finally:
+            self.expecting -= 1
+            del self.bindings[marks[0] :]
+            del self.sites[marks[1] :]
+            del self.pending[marks[2] :]
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -219,13 +254,15 @@ class Interpreter(KerasSemantics):
         test = self._truth(stmt.test, frame)
         orelse = stmt.orelse
         if test is True:
-            self.exec_block(stmt.body.body, frame)
+            with self._decided(stmt.test, True):
+                self.exec_block(stmt.body.body, frame)
             return
         if test is False:
-            if isinstance(orelse, cst.If):
-                self.exec_if(orelse, frame)
-            elif isinstance(orelse, cst.Else):
-                self.exec_block(orelse.body.body, frame)
+            with self._decided(stmt.test, False):
+                if isinstance(orelse, cst.If):
+                    self.exec_if(orelse, frame)
+                elif isinstance(orelse, cst.Else):
+                    self.exec_block(orelse.body.body, frame)
             return
         bodies: list[Any] = [stmt.body.body]
         if isinstance(orelse, cst.If):
@@ -233,6 +270,29 @@ class Interpreter(KerasSemantics):
         elif isinstance(orelse, cst.Else):
             bodies.append(orelse.body.body)
         self._branches(bodies, frame, exhaustive=isinstance(orelse, cst.Else))
+
+    @contextmanager
+    def _decided(self, test: cst.BaseExpression, taken: bool) -> Iterator[None]:
+        """Inside a branch whose condition was decided (by an argument, a constant)."""
+        if isinstance(test, cst.Comparison) and dotted(test.left) == "__name__":
+            yield
+            return
+        self.decided.append((test, taken))
+        try:
+            yield
+        finally:
+            self.decided.pop()
+
+    def current_branch(self) -> tuple[str, cst.CSTNode] | None:
+        """The innermost decided condition in force: ``(its text, its node)``."""
+        if not self.decided:
+            return None
+        test, taken = self.decided[-1]
+        code = self.module.code_for_node(test)
+        if len(code) > 60 or "\n" in code:
+            code = code[:57].split("\n", 1)[0] + "..."
+        code = code.replace("{", "(").replace("}", ")").replace("`", "'")  # message-safe
+        return (code if taken else f"not ({code})"), test
 
     def _branches(self, bodies: list[Any], frame: Frame, exhaustive: bool) -> None:
         before = dict(frame.locals)
@@ -424,10 +484,24 @@ class Interpreter(KerasSemantics):
         finally:
             self.depth -= 1
             self.cond, self.top = saved_cond, saved_top
+        if frame.yields:
+            return self.generator_value(frame.yields)
         if not frame.returns:
             return Const(None)
         first = frame.returns[0]
         return first if all(_same(first, r) for r in frame.returns) else UNKNOWN
+
+    def call_model(self, model: Model, args: Args, node: cst.Call) -> Value:
+        """``model(x, training=True)``: a subclassed model's call() run with the arguments
+        it is given (a branch on ``training`` then goes the way this call goes)."""
+        call = model.obj.cls.methods.get("call") if model.obj is not None else None
+        if call is None or model.sequential:
+            return self.model_output(model)
+        extra = len(args.pos) > 1 or any(k != "inputs" for k in args.kw)
+        if not extra and not _takes_flags(call.node):
+            return self.model_output(model)  # the outputs instantiate() computed
+        # with flags left out, Keras uses call()'s defaults (not fit()'s training=True)
+        return self.call_function(call, args, self_obj=model)
 
     def instantiate(self, cls: Class, args: Args) -> Value:
         obj = Object(cls, dict(cls.attrs))
@@ -445,7 +519,12 @@ class Interpreter(KerasSemantics):
             call = cls.methods.get("call")
             if call is not None:
                 inp = Tensor(Head(None, Act.UNKNOWN))
-                model.outputs = self.call_function(call, Args([inp], {}, [cls.node], {}), model)
+                # what compile()/fit() train: Keras passes training=True to a call that
+                # takes a ``training`` argument
+                kw: dict[str, Value] = {}
+                if any(p.name.value == "training" for p in _parameters(call.node)):
+                    kw["training"] = Const(True)
+                model.outputs = self.call_function(call, Args([inp], kw, [cls.node], {}), model)
             self.instances.setdefault(id(cls), model)
             return model
         if init is not None:
@@ -465,8 +544,10 @@ class Interpreter(KerasSemantics):
             return self.globals[name]
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
-        if name in ("enumerate", "len"):
-            return Ref(f"builtins.{name}")
+        if name == "enumerate":
+            return Ref("builtins.enumerate")
+        if name == "len":
+            return Ref("builtins.len")
         qname = BARE_NAMES.get(name)
         if qname is not None and not self._bound_anywhere(name):
             return Ref(qname)
@@ -483,6 +564,9 @@ class Interpreter(KerasSemantics):
         if isinstance(node, cst.Name):
             return self.lookup(node.value, frame)
         if isinstance(node, cst.Attribute):
+            if node.attr.value == "codes" and _is_cat_accessor(node.value):
+                self.eval(node.value, frame)  # pandas: series.cat.codes are class ids
+                return Labels(LabelEvidence(LabelEncoding.INTEGER, None, ".cat.codes", node))
             return self.attribute(self.eval(node.value, frame), node.attr.value)
         if isinstance(node, cst.Call):
             return self.call(node, frame)
@@ -520,6 +604,8 @@ class Interpreter(KerasSemantics):
                     if isinstance(key, Const) and isinstance(key.value, str):
                         mapping[key.value] = value
                         continue
+                    if isinstance(key, Placeholder):
+                        key.fed.append(value)  # a feed_dict: what the placeholder holds
                 known = False
             return Mapping(mapping, node) if known else UNKNOWN
         if isinstance(node, cst.Subscript):
@@ -555,10 +641,26 @@ class Interpreter(KerasSemantics):
             self.eval(node.right, frame)
             return UNKNOWN
         if isinstance(node, cst.IfExp):
-            self.eval(node.test, frame)
+            test = self._truth(node.test, frame)
+            if test is not None:
+                with self._decided(node.test, test):
+                    return self.eval(node.body if test else node.orelse, frame)
             body = self.eval(node.body, frame)
             orelse = self.eval(node.orelse, frame)
             return body if _same(body, orelse) else UNKNOWN
+        kind = type(node)
+        if kind is cst.Lambda:
+            return LambdaFunction(node, frame)  # type: ignore[arg-type]
+        if kind is cst.Yield:
+            value = node.value
+            if isinstance(value, cst.From):
+                self.eval(value.item, frame)
+                frame.yields.append(UNKNOWN)
+            else:
+                frame.yields.append(Const(None) if value is None else self.eval(value, frame))
+            return UNKNOWN
+        if kind is cst.ListComp:
+            return self.comprehension(node, frame)  # type: ignore[arg-type]
         if isinstance(node, cst.Await):
             return self.eval(node.expression, frame)
         if isinstance(node, cst.NamedExpr):
@@ -592,6 +694,18 @@ class Interpreter(KerasSemantics):
             # slicing samples keeps the encoding; selecting one column would not
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
                 return base
+        if isinstance(base, Record):
+            if isinstance(index, Const) and isinstance(index.value, str):
+                return base.fields.get(index.value, UNKNOWN)
+            return UNKNOWN
+        if isinstance(base, IdentityMatrix):
+            # np.eye(k)[ids]: the rows of the ids, one-hot; one row or a slice is not labels
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                if not isinstance(index, Const):
+                    depth = base.depth
+                    return Labels(
+                        LabelEvidence(LabelEncoding.ONE_HOT, depth, _eye_text(depth), node)
+                    )
         return UNKNOWN
 
     def attribute(self, base: Value, attr: str) -> Value:
@@ -624,6 +738,10 @@ class Interpreter(KerasSemantics):
             if attr in base.attrs:
                 return base.attrs[attr]
             return base.methods.get(attr, UNKNOWN)
+        if isinstance(base, Record):
+            return self.record_attribute(base, attr)
+        if isinstance(base, Labels) and attr in ARRAY_ATTRIBUTES_KEEP:
+            return base
         if isinstance(base, (Labels, Dataset, Instance)):
             return DatasetMethod(base, attr)
         if isinstance(base, Seq) and attr in lists.METHODS:
@@ -656,7 +774,15 @@ class Interpreter(KerasSemantics):
         if isinstance(func, Layer):
             return self.apply_layer(func, args.pos[0] if args.pos else UNKNOWN)
         if isinstance(func, Model):
-            return self.model_output(func)
+            return self.call_model(func, args, node)
+        if isinstance(func, LambdaFunction):
+            return self.call_lambda(func, args)
+        if isinstance(func, RecordMethod):
+            return self.record_call(func, node, args)
+        if func is UNKNOWN and type(node.func) is cst.Attribute:
+            entry = UNKNOWN_RECEIVER_METHODS.get(node.func.attr.value)
+            if entry is not None:
+                return self.unknown_receiver_method(entry, node.func.attr.value, node, args)
         if isinstance(func, ModelMethod):
             return self.model_method(func, node, args)
         if isinstance(func, Loss):
@@ -681,6 +807,24 @@ class Interpreter(KerasSemantics):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _parameters(func: cst.FunctionDef) -> list[cst.Param]:
+    params = func.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def _takes_flags(func: cst.FunctionDef) -> bool:
+    """Whether a call() has parameters besides ``self`` and the inputs (``training``...)."""
+    return len(_parameters(func)) > 2
+
+
+def _is_cat_accessor(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "cat"
+
+
+def _eye_text(depth: int | None) -> str:
+    return f"np.eye({depth})[...]" if depth is not None else "np.eye(k)[...]"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 import libcst as cst
 
 from xentlint.facts import (
+    PROBABILITY_ACTS,
     Act,
     ActivationSite,
     Binding,
@@ -30,6 +32,7 @@ from xentlint.knowledge.labels import (
     ARRAY_METHODS_KEEP,
     DATASET_METHODS_KEEP,
     INSTANCE_METHODS,
+    INSTANCE_SELF_METHODS,
     LABEL_MODES,
     LABEL_PRODUCERS,
     IdsFromOneHot,
@@ -61,7 +64,6 @@ from xentlint.knowledge.metrics import (
 )
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
-from xentlint.static import lists
 from xentlint.static.frames import Args, Enumerated, Frame, const_bool, const_int
 from xentlint.static.handwritten import Algebra
 from xentlint.static.library_models import library_output
@@ -80,6 +82,7 @@ from xentlint.static.values import (
     Metric,
     Model,
     ModelMethod,
+    Placeholder,
     Ref,
     Seq,
     Tensor,
@@ -94,11 +97,39 @@ class KerasSemantics:
     models: list[Model]
     cond: int
     algebra: Algebra
+    #: > 0 inside ``with pytest.raises(...)`` and the like: misuse there is deliberate
+    expecting: int
 
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
         raise NotImplementedError
 
     def lookup(self, name: str, frame: Frame) -> Value:
+        raise NotImplementedError
+
+    # implemented by LabelSemantics (static/label_semantics.py)
+    def produce_more(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
+        raise NotImplementedError
+
+    def dataset_map(self, dataset: Dataset, args: Args) -> Value:
+        raise NotImplementedError
+
+    def labels_for(
+        self, value: Value | None, head: Head | None, base: Any, prediction: Value | None = None
+    ) -> LabelEvidence | None:
+        raise NotImplementedError
+
+    def defer_placeholder(
+        self, head: Head | None, spec: LossSpec, node: cst.CSTNode, placeholder: Placeholder
+    ) -> None:
+        raise NotImplementedError
+
+    def current_branch(self) -> tuple[str, cst.CSTNode] | None:
+        raise NotImplementedError
+
+    def builtin_len(self, node: cst.Call, args: Args) -> Value:
+        raise NotImplementedError
+
+    def batch_labels(self, batches: Value | None) -> Value:
         raise NotImplementedError
 
     # --- library semantics -------------------------------------------------------------
@@ -157,10 +188,10 @@ class KerasSemantics:
                 return UNKNOWN  # Precision(top_k=1): not the default threshold
             threshold, from_logits = _threshold(metric, args)
             return Metric(metric.class_name, threshold, node, from_logits)
+        if q == "builtins.len":
+            return self.builtin_len(node, args)
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
-        if q == "builtins.len":
-            return lists.length(args.pos[0] if len(args.pos) == 1 else None)
         return UNKNOWN
 
     def make_model(self, kind: ModelKind, node: cst.Call, args: Args) -> Value:
@@ -197,14 +228,15 @@ class KerasSemantics:
                 depth = source.evidence.num_classes
             return Labels(LabelEvidence(LabelEncoding.ONE_HOT, depth, last_part(q), node))
         if isinstance(entry, IdsFromOneHot):
+            # whatever it is taken of, argmax gives integer indices: class ids
             source = args.first(entry.source, 0)
+            classes = None
             if isinstance(source, Labels) and source.evidence.encoding is LabelEncoding.ONE_HOT:
-                ev = source.evidence
-                return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
-            return UNKNOWN
+                classes = source.evidence.num_classes
+            return Labels(LabelEvidence(LabelEncoding.INTEGER, classes, "argmax", node))
         if isinstance(entry, SameLabels):
             source = args.first(entry.source, 0)
-            if isinstance(source, (Labels, LiteralArray)):
+            if isinstance(source, (Labels, LiteralArray, Placeholder)):
                 return source
             return UNKNOWN
         if isinstance(entry, LoadedDataset):
@@ -215,12 +247,14 @@ class KerasSemantics:
             data = args.get(entry.tensors.keyword, entry.tensors.position)
             if isinstance(data, Seq) and len(data.items) == 2 and not data.open_start:
                 labels = data.items[1]
-                return Dataset(labels.evidence if isinstance(labels, Labels) else None)
-            return UNKNOWN
+                return Dataset(labels.evidence if isinstance(labels, Labels) else None, data)
+            if isinstance(data, (Labels, Mapping)):
+                return Dataset(None, data)  # slices of labels alone, or of a feature dict
+            return Dataset(None) if data is not None else UNKNOWN
         if isinstance(entry, LabelsArgDataset):
             labels = args.get(entry.labels.keyword, entry.labels.position)
             return Dataset(labels.evidence if isinstance(labels, Labels) else None)
-        return UNKNOWN
+        return self.produce_more(entry, q, node, args)
 
     def load_dataset(self, entry: LoadedDataset, node: cst.Call, args: Args) -> Value:
         classes: int | None = entry.classes
@@ -257,10 +291,12 @@ class KerasSemantics:
         if isinstance(target, Instance) and target.qname in INSTANCE_METHODS:
             entry = INSTANCE_METHODS[target.qname].get(name)
             if entry is not None:
-                return self.produce_labels(entry, name, node, args)
-            return UNKNOWN
+                return self.produce_labels(entry, f"{last_part(target.qname)}.{name}", node, args)
+            return target if name in INSTANCE_SELF_METHODS else UNKNOWN
         if isinstance(target, Dataset) and name in DATASET_METHODS_KEEP:
             return target
+        if isinstance(target, Dataset) and name == "map":
+            return self.dataset_map(target, args)
         if isinstance(target, Labels) and name in ARRAY_METHODS_KEEP:
             return target
         if isinstance(target, Labels) and name in ARRAY_METHODS:
@@ -292,12 +328,27 @@ class KerasSemantics:
         labels_kw: str = "y_true",
         logits_kw: str = "y_pred",
     ) -> None:
+        if self.expecting:
+            return
         y_true = args.first((labels_kw, "y_true", "target"), y_true_index)
         y_pred = args.first((logits_kw, "y_pred", "output"), y_pred_index)
+        positional = not any(k in args.kw for k in (labels_kw, logits_kw))
+        if spec.form == "op" and spec.spelling.endswith("_with_logits") and positional:
+            if _labels_like(y_pred) and not _labels_like(y_true):
+                # tf.nn.*_with_logits(logits, labels): TF1 rejects positional arguments
+                # here (TF2 reads labels first), so what the call means is read from the
+                # values: the labels are what holds labels. TF1's tf.losses.* do take
+                # (labels, logits) positionally: their order is what it says.
+                y_true, y_pred = y_pred, y_true
         head = _head_of(y_pred)
-        if head is None:
+        if isinstance(y_true, Placeholder):
+            self.defer_placeholder(head, spec, node, y_true)
             return
-        labels = _labels_of(y_true)
+        labels = self.labels_for(y_true, head, plain_labels, y_pred)
+        if head is None:
+            if labels is None:
+                return
+            head = Head(None, Act.UNKNOWN)  # what the labels say holds whatever the scores
         pred_node = _argument_node(args, (logits_kw, "y_pred", "output"), y_pred_index)
         logits_node = self._logits_name(y_pred, pred_node)
         binding = Binding(head, spec, "call", labels, (), node)
@@ -441,15 +492,21 @@ class KerasSemantics:
                     )
                 )
             act = layer.applies if over else (Act.OTHER if over is False else Act.UNKNOWN)
+            branch = self.current_branch() if act in PROBABILITY_ACTS else None
             return Tensor(
                 Head(head.units, act, short, layer.name or head.name, layer.node, layer.node,
-                     head.units_anchor)
+                     head.units_anchor, branch=branch[0] if branch else None,
+                     branch_anchor=branch[1] if branch else None),
+                rows=inp.rows if isinstance(inp, Tensor) else None,
             )  # fmt: skip
         kind = LAYERS.get(layer.kind)
         if kind is not None and kind.role in (Role.UNITS, Role.RECURRENT):
+            branch = self.current_branch() if layer.activation in PROBABILITY_ACTS else None
             return Tensor(
                 Head(layer.units, layer.activation, short, layer.name, layer.node,
-                     layer.activation_anchor, layer.units_anchor)
+                     layer.activation_anchor, layer.units_anchor,
+                     branch=branch[0] if branch else None,
+                     branch_anchor=branch[1] if branch else None)
             )  # fmt: skip
         return Tensor(Head(None, Act.UNKNOWN, short, layer.name, layer.node))
 
@@ -471,8 +528,13 @@ class KerasSemantics:
                                head.activation_anchor)
             )  # fmt: skip
         act = applied if over else (Act.OTHER if over is False else Act.UNKNOWN)
-        source = inp if isinstance(inp, Tensor) else None
-        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor), source)
+        branch = self.current_branch() if act in PROBABILITY_ACTS else None
+        return Tensor(
+            Head(head.units, act, q, head.name, node, node, head.units_anchor,
+                 branch=branch[0] if branch else None, branch_anchor=branch[1] if branch else None),
+            rows=_rows(inp),
+            source=inp if isinstance(inp, Tensor) else None,
+        )  # fmt: skip
 
     def model_output(self, model: Model) -> Value:
         if model.sequential:
@@ -491,17 +553,24 @@ class KerasSemantics:
             metrics = args.get("metrics")
             if metrics is None and len(args.pos) > 2 and isinstance(args.pos[2], Seq):
                 metrics = args.pos[2]
-            if loss is not None:
+            if loss is not None and not self.expecting:
                 loss_node = args.node("loss", 1)
                 model.compiles.append((loss, metrics or UNKNOWN, loss_node or node))
             return Const(None)
-        if name in ("fit", "fit_generator", "train_on_batch"):
+        if name in ("fit", "fit_generator", "train_on_batch", "evaluate", "test_on_batch"):
+            if self.expecting:
+                return UNKNOWN
             y = args.get("y", 1)
             if y is None or (isinstance(y, Const) and y.value is None):
                 x = args.first(("x", "generator"), 0)
-                y = x if isinstance(x, Dataset) else UNKNOWN
+                y = x if isinstance(x, Dataset) else self.batch_labels(x)
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
+                validation = args.get("validation_data")
+                if isinstance(validation, Seq) and len(validation.items) in (2, 3):
+                    model.fits.append((len(model.compiles) - 1, validation.items[1]))
+                elif isinstance(validation, Dataset):
+                    model.fits.append((len(model.compiles) - 1, validation))
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
@@ -511,6 +580,8 @@ class KerasSemantics:
 
     def _element(self, iterable: Value) -> Value:
         if isinstance(iterable, Dataset):
+            if iterable.element is not UNKNOWN:
+                return iterable.element
             if iterable.labels is None:
                 return UNKNOWN
             return Seq([UNKNOWN, Labels(iterable.labels)])
@@ -538,7 +609,7 @@ class KerasSemantics:
                 metrics = _metrics(_pick(metrics_value, key, index, len(heads)))
                 seen: set[int] = set()
                 for y in label_sets:
-                    labels = _labels_of(_pick(y, key, index, len(heads)))
+                    labels = self.labels_for(_pick(y, key, index, len(heads)), head, plain_labels)
                     marker = id(labels.anchor) if labels else 0
                     if marker in seen:
                         continue
@@ -678,6 +749,19 @@ def _number(node: cst.BaseExpression) -> float | None:
     return None
 
 
+def _labels_like(value: Value | None) -> bool:
+    return isinstance(value, (Labels, Placeholder))
+
+
+def _rows(value: Value | None) -> int | None:
+    """The batch size of a tensor when the source says it (a literal's rows)."""
+    if isinstance(value, Tensor):
+        return value.rows
+    if isinstance(value, LiteralArray):
+        return len(value.rows) if value.rows is not None else 1
+    return None
+
+
 def _head_of(value: Value | None) -> Head | None:
     if isinstance(value, Tensor):
         return value.head
@@ -688,7 +772,7 @@ def _head_of(value: Value | None) -> Head | None:
     return None
 
 
-def _labels_of(value: Value | None) -> LabelEvidence | None:
+def plain_labels(value: Value | None) -> LabelEvidence | None:
     if isinstance(value, Labels):
         return value.evidence
     if isinstance(value, Dataset):

@@ -72,6 +72,7 @@ class Tensor(Value):
     head: Head
     #: an activation op's result: the tensor it was applied to (``ops.softmax(logits)``)
     source: Tensor | None = None
+    rows: int | None = None  # the batch size, when written in the source (literals)
 
 
 @dataclass(eq=False)
@@ -127,11 +128,17 @@ class Loss(Value):
 @dataclass(eq=False)
 class Labels(Value):
     evidence: LabelEvidence
+    #: the evidence holds only for an output of more units than this (LabelBinarizer:
+    #: one-hot for more than two classes, a single column for two)
+    over_units: int | None = None
 
 
 @dataclass(eq=False)
 class Dataset(Value):
     labels: LabelEvidence | None
+    #: what one element is: ``Seq([x, Labels])``, a ``Mapping`` of features...; UNKNOWN
+    #: when not known (then ``(x, labels)`` pairs when ``labels`` is known)
+    element: Value = UNKNOWN
 
 
 @dataclass(eq=False)
@@ -190,3 +197,60 @@ class SeqMethod(Value):
 
     seq: Seq
     name: str
+
+
+# --- values of label producers (issue 9) ----------------------------------------------------
+
+
+@dataclass(eq=False)
+class IdentityMatrix(Value):
+    """``np.eye(k)``: rows indexed by class ids are one-hot."""
+
+    depth: int | None
+    node: cst.CSTNode
+
+
+@dataclass(eq=False)
+class Record(Value):
+    """A library object with known attributes and methods (a sklearn bunch, a tfds info,
+    TF1's mnist datasets). ``methods`` map a name to the value its call returns, or to a
+    function of the call's node and arguments."""
+
+    fields: dict[str, Value] = field(default_factory=dict)
+    methods: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class RecordMethod(Value):
+    record: Record
+    name: str
+
+
+@dataclass(eq=False)
+class Placeholder(Value):
+    """``tf.placeholder(...)``: holds what ``feed_dict`` feeds it (recorded as fed)."""
+
+    node: cst.CSTNode
+    fed: list[Value] = field(default_factory=list)
+    rank: int | None = None  # of the declared shape ([None] -> 1), None: not declared
+    columns: int | None = None  # the declared last dimension, when rank 2 and known
+
+
+@dataclass(eq=False)
+class LambdaFunction(Value):
+    node: cst.Lambda
+    closure: Any  # the frame the lambda was written in
+
+
+@dataclass(eq=False)
+class Estimator(Value):
+    """``tf.estimator.Estimator(model_fn=f)``: ``train(input_fn)`` calls ``f`` with labels."""
+
+    model_fn: Value
+
+
+@dataclass(eq=False)
+class InputFunction(Value):
+    """``numpy_input_fn(x, y)``: what an Estimator's model_fn receives as ``labels``."""
+
+    labels: Value
