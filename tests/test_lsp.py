@@ -1125,7 +1125,7 @@ def test_server_without_pygls_says_how_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == (
-        "xentlint: error: xentlint server needs pygls: pip install 'xentlint[lsp]'\n"
+        "xentlint: error: xentlint server needs pygls: pip install 'pygls>=2,<3'\n"
     )
     assert result.stdout == ""
 

@@ -447,7 +447,7 @@ def test_install_hints_name_the_smallest_install(tmp_path: Path) -> None:
     assert probe.returncode == 2
     assert probe.stderr.startswith(
         "xentlint: error: xentlint model needs keras and a backend to load the model for the "
-        "probe (--probe): pip install 'xentlint[tensorflow]' (cannot import keras"
+        "probe (--probe): pip install tensorflow (cannot import keras"
     )
     # --trust-model alone only allows loading: without Keras the configuration is checked
     trusted = _without_keras(tmp_path, "model", "--trust-model", str(path))

@@ -503,7 +503,7 @@ def test_without_keras(tmp_path: Path) -> None:
         ("model", str(hdf5)): "needs h5py to read an HDF5 (.h5) model: pip install h5py (",
         ("model", "--probe", str(path)): (
             "xentlint model needs keras and a backend to load the model for the probe "
-            "(--probe): pip install 'xentlint[tensorflow]'"
+            "(--probe): pip install tensorflow"
         ),
         ("model", "--labels", str(labels), str(path)): "needs numpy to read labels: pip install",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 #: The smallest install that provides each optional module: (what, what for by default,
 #: how to install it).
 _NEEDED_FOR = {
-    "keras": ("keras and a backend", "", "pip install 'xentlint[tensorflow]'"),
+    "keras": ("keras and a backend", "", "pip install tensorflow"),
     "h5py": ("h5py", "to read an HDF5 (.h5) model", "pip install h5py"),
     "numpy": ("numpy", "for this (labels, arrays)", "pip install numpy"),
 }
