@@ -134,6 +134,7 @@ def diagnostics(
                 fix_title=fix_title or None,
                 cell=cell,
                 fix_safety=finding.fix_safety,
+                explanation=finding.explanation or (rule.explanation if rule else ""),
             )
         )
     out.sort(key=sort_key)

@@ -397,4 +397,5 @@ def _raw(finding: Finding, positions: Any, describe: Any) -> RawFinding | None:
         where.end.line,
         where.end.column + 1,
         finding.fix_title,
+        explanation=finding.explanation,
     )

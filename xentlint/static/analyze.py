@@ -72,13 +72,27 @@ def syntax_error(source: str, *, notebook: bool = False) -> RawFinding | None:
         end_col = getattr(exc, "end_offset", None) or col
         if end_line < line or (end_line == line and end_col < col):
             end_line, end_col = line, col
-        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col)
+        message = f"syntax error: {one_sentence(exc.msg)}"
+        return RawFinding("XEN901", message, line, col, end_line, end_col)
     except (RecursionError, MemoryError):
         message = "syntax error: the code is nested too deeply to parse"
         return RawFinding("XEN901", message, 1, 1, 1, 1)
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
         return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
     return None
+
+
+def one_sentence(text: str) -> str:
+    """CPython's message as one sentence: its hint in parentheses.
+
+    ``Missing parentheses in call to 'print'. Did you mean print(...)?`` becomes
+    ``Missing parentheses in call to 'print' (did you mean print(...)?)``.
+    """
+    head, dot, hint = text.partition(". ")
+    if not dot or not hint.strip():
+        return text
+    hint = hint.strip().removesuffix(".")
+    return f"{head} ({hint[:1].lower()}{hint[1:]})"
 
 
 def _compile(source: str, notebook: bool) -> None:
@@ -344,5 +358,6 @@ def _locate(
             where.end.column + 1,
             finding.fix_title,
             (fixes or {}).get(id(finding)),
+            finding.explanation,
         )
     return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
