@@ -137,6 +137,7 @@ def analyze_source(
     fixes: Callable[[Analysis], dict[int, str]] | None = None,
     notebook: bool = False,
     compiled: bool = False,
+    unknown: Callable[[], None] | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -147,7 +148,10 @@ def analyze_source(
     fix layer's, which this front end does not import). ``notebook`` allows top-level
     ``await``. A syntax error, or code CPython would refuse to compile, yields a single
     XEN901 finding at CPython's position; ``compiled`` says the caller checked that already
-    (the notebook reader compiles its program). Never raises for any input string.
+    (the notebook reader compiles its program). ``unknown()`` is called when the source
+    was to be analysed but its facts could not be established (LibCST or the interpreter
+    failed): the empty answer then means "not known", not "nothing wrong". Never raises for
+    any input string.
     """
     error = None if compiled else syntax_error(source, notebook=notebook)
     if error is not None:
@@ -158,6 +162,8 @@ def analyze_source(
     if problem is not None:
         return [RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)]
     analysis = _interpret(source, codes)
+    if analysis is None and unknown is not None:
+        unknown()
     if analysis is None or not analysis.findings:
         return []
     positions = _anchor_positions(analysis, source, _statements(source))
