@@ -60,8 +60,8 @@ class Unused:
             self.line,
             self.directive.end + 1,
             title,
-            "safe",
-            xen903.explanation(self.unused, self.unknown, self.duplicated),
+            fix_safety="safe",
+            explanation=xen903.explanation(self.unused, self.unknown, self.duplicated),
         )
 
 

@@ -364,6 +364,6 @@ def _locate(
             where.end.column + 1,
             finding.fix_title,
             (fixes or {}).get(id(finding)),
-            finding.explanation,
+            explanation=finding.explanation,
         )
     return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
