@@ -143,11 +143,13 @@ def test_json_output(project: Path) -> None:
         "severity": "E",
         "message": "fake XEN102 message",
         "fix_title": "fake fix",
+        "explanation": "",  # the fake gives none, and XEN102's are written per finding
         # the fake analyzer plans no fixes: the rule has a safe fix, not for this finding
         "fix": {"available": False, "safety": "safe"},
     }
-    # No fix title from the analyzer: the catalog's fix is used.
+    # No fix title (no explanation) from the analyzer: the catalog's is used.
     assert data[1]["fix_title"] == RULES["XEN105"].fix
+    assert data[1]["explanation"] == RULES["XEN105"].explanation != ""
     assert [sorted(item) for item in data] == [sorted(data[0])] * 2
 
 

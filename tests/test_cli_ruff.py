@@ -42,8 +42,15 @@ def fake_analyze(source: str, *_args: object) -> list[RawFinding]:
         for match in _MARK.finditer(line):
             code = match.group(1)
             title = "fake fix" if code == "XEN102" else None
+            # XEN102's comes with its own explanation, XEN105's is the rule's
+            why = "fake XEN102 explanation" if code == "XEN102" else ""
             start, end = match.start() + 1, match.end() + 1
-            out.append(RawFinding(code, f"fake {code} message", number, start, number, end, title))
+            out.append(
+                RawFinding(
+                    code, f"fake {code} message", number, start, number, end, title,
+                    explanation=why,
+                )
+            )  # fmt: skip
     return out
 
 
@@ -81,6 +88,7 @@ def test_full_format_underlines_the_range_and_gives_the_fix(fake: Path) -> None:
     code, out, _ = run("--output-format", "full", "a.py")
     assert code == 1
     source = "2 | loss = 'FIND(XEN102)'  # FIND(XEN105)"
+    assert RULES["XEN105"].explanation  # a finding without its own shows the rule's
     assert out == "\n".join(
         [
             "a.py:2:9: XEN102 fake XEN102 message",
@@ -88,6 +96,7 @@ def test_full_format_underlines_the_range_and_gives_the_fix(fake: Path) -> None:
             source,
             "  | " + " " * 8 + "^" * 12,
             "  |",
+            "why: fake XEN102 explanation",
             "help: fake fix",
             "",
             "a.py:2:26: XEN105 fake XEN105 message",
@@ -95,6 +104,7 @@ def test_full_format_underlines_the_range_and_gives_the_fix(fake: Path) -> None:
             source,
             "  | " + " " * 25 + "^" * 12,
             "  |",
+            f"why: {RULES['XEN105'].explanation}",
             f"help: {RULES['XEN105'].fix}",
             "",
             "Found 1 error, 1 warning in 1 file.",

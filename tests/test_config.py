@@ -36,8 +36,9 @@ def codes(*prefixes: str, but: tuple[str, ...] = ()) -> list[str]:
     return [c for c in RULES if c.startswith(prefixes) and not (but and c.startswith(but))]
 
 
-# XEN9xx stay on whatever is selected (the file was not analysed) unless ignored by name.
-FRONT_END = tuple(codes("XEN9"))
+# XEN9xx stay on whatever is selected (the file was not analysed) unless ignored by name;
+# XEN903 (unused noqa), off by default, is selected like the other rules.
+FRONT_END = tuple(c for c in codes("XEN9") if RULES[c].default_enabled)
 
 
 def enabled(*layers: SelectionLayer) -> list[str]:
@@ -71,7 +72,9 @@ def test_select_all_enables_the_suggestion() -> None:
 
 
 def test_extend_select_adds() -> None:
-    assert enabled(SelectionLayer(extend_select=("XEN3",))) == list(RULES)
+    # everything but XEN903, the other rule that is off by default
+    assert enabled(SelectionLayer(extend_select=("XEN3",))) == [c for c in RULES if c != "XEN903"]
+    assert enabled(SelectionLayer(extend_select=("XEN3", "XEN903"))) == list(RULES)
 
 
 def test_more_specific_selector_wins() -> None:
@@ -108,6 +111,16 @@ def test_xen9_only_off_when_ignored_specifically() -> None:
     assert "XEN901" in enabled(SelectionLayer(select=("XEN101",)))
     assert "XEN901" not in enabled(SelectionLayer(ignore=("XEN9",)))
     assert "XEN902" in enabled(SelectionLayer(ignore=("XEN901",)))
+
+
+def test_xen903_is_off_by_default_and_selected_like_any_rule() -> None:
+    assert "XEN903" not in enabled()
+    assert "XEN903" not in enabled(SelectionLayer(select=("XEN1",)))
+    assert "XEN903" in enabled(SelectionLayer(extend_select=("XEN903",)))
+    assert "XEN903" in enabled(SelectionLayer(select=("XEN9",)))
+    assert "XEN903" in enabled(SelectionLayer(select=("ALL",)))
+    on = SelectionLayer(select=("ALL",))
+    assert "XEN903" not in enabled(on, SelectionLayer(ignore=("XEN903",)))
 
 
 # --------------------------------------------------------------------------- config files

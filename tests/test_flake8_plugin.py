@@ -103,7 +103,8 @@ def test_select_xen_reports_what_xentlint_reports(env: dict[str, str]) -> None:
     code, matches = flake8(env, "--select", "XEN", "fixtures")
     assert code == 1
     assert {m["code"][:3] for m in matches} == {"XEN"}
-    expected = xentlint("--select", "XEN")
+    # XEN903 (unused noqa) is xentlint's alone: flake8 applies noqa after the plugins ran
+    expected = {f for f in xentlint("--select", "XEN") if f[3] != "XEN903"}
     assert xen(matches) == expected
     assert {f[3] for f in expected} >= {"XEN101", "XEN102", "XEN103", "XEN201", "XEN301"}
     # A hand-checked column: fixtures/article.py line 36 is

@@ -17,6 +17,12 @@ def findings(text: str) -> list[tuple[int, str, str]]:
     return [(d.line, d.code, d.message) for d in lint_source(text)]
 
 
+def explained(text: str) -> list[tuple[int, str, str, str]]:
+    """``(line, code, message, explanation)``: the sentence says what is wrong here, the
+    explanation why and what to do."""
+    return [(d.line, d.code, d.message, d.explanation) for d in lint_source(text)]
+
+
 def test_plain_arrays_get_no_model_words() -> None:
     text = (
         "import numpy as np\n"
@@ -25,10 +31,11 @@ def test_plain_arrays_get_no_model_words() -> None:
         "y_pred = np.array([[0.5], [0.5]], dtype='float32')\n"
         "losses.categorical_crossentropy(y_true, y_pred)\n"
     )
-    [(line, code, message)] = findings(text)
+    [(line, code, message, why)] = explained(text)
     assert (line, code) == (5, "XEN104")
     assert "single column (at line 4)" in message
     assert "1-unit output" not in message and "model" not in message
+    assert "for a single column" in why and "model" not in why and "unit" not in why
 
 
 def test_one_unit_model_keeps_its_words_and_says_from_logits() -> None:
@@ -37,10 +44,10 @@ def test_one_unit_model_keeps_its_words_and_says_from_logits() -> None:
         "m = keras.Sequential([keras.layers.Dense(1)])\n"
         "m.compile(loss='categorical_crossentropy')\n"
     )
-    [(line, code, message)] = findings(text)
+    [(line, code, message, why)] = explained(text)
     assert (line, code) == (3, "XEN104")  # and no XEN102 with contradicting advice
     assert "the 1-unit output at line 2" in message and "learns nothing" in message
-    assert "from_logits=True" in message
+    assert "Use binary crossentropy for a single output unit (with from_logits=True" in why
 
 
 def test_softmax_into_binary_logits_loss_says_sigmoid() -> None:
@@ -49,10 +56,12 @@ def test_softmax_into_binary_logits_loss_says_sigmoid() -> None:
         "m = keras.Sequential([keras.layers.Dense(2, activation='softmax')])\n"
         "m.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))\n"
     )
-    [(line, code, message)] = findings(text)
+    [(line, code, message, why)] = explained(text)
     assert (line, code) == (2, "XEN101")
-    assert "applies a sigmoid on top" in message and "sigmoid(softmax(...))" in message
+    assert "the loss at line 3 applies a sigmoid on top" in message
     assert "applied twice" not in message
+    assert "computed on sigmoid(softmax(...))" in why
+    assert "use CategoricalCrossentropy(from_logits=True)" in why
     # removing the softmax would leave two independent sigmoids: no automatic fix
     assert fix_source(text, unsafe=True).text == text
 
@@ -64,10 +73,11 @@ def test_logits_op_advice_has_no_from_logits_to_drop() -> None:
         "    probs = tf.nn.softmax(tf.keras.layers.Dense(3)(x))\n"
         "    return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=probs)\n"
     )
-    [(line, code, message)] = findings(text)
+    [(line, code, message, why)] = explained(text)
     assert (line, code) == (3, "XEN101")
-    assert "drop from_logits" not in message and "predict" not in message
-    assert "Pass the scores from before the softmax (the logits)" in message
+    assert "softmax_cross_entropy_with_logits expects logits" in message
+    assert "from_logits" not in why and "predict" not in why
+    assert "Pass the scores from before the softmax (the logits) to the loss." in why
 
 
 def test_model_with_logits_loss_gets_the_predict_advice() -> None:
@@ -76,9 +86,10 @@ def test_model_with_logits_loss_gets_the_predict_advice() -> None:
         "m = keras.Sequential([keras.layers.Dense(3, activation='softmax')])\n"
         "m.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n"
     )
-    [(_, code, message)] = findings(text)
+    [(_, code, message, why)] = explained(text)
     assert code == "XEN101"
-    assert "`predict` then returns logits" in message and "or drop from_logits" in message
+    assert "CategoricalCrossentropy() has from_logits=True" in message
+    assert "`predict` then returns logits" in why and why.endswith(", or drop from_logits.")
 
 
 def test_branch_is_named_and_not_fixed() -> None:
@@ -114,9 +125,10 @@ def test_tf_ops_name_the_op_to_switch_to() -> None:
         "    y = np.random.randint(0, 3, 100)\n"
         "    return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n"
     )
-    [(line, code, message)] = findings(text)
+    [(line, code, message, why)] = explained(text)
     assert (line, code) == (5, "XEN202")
-    assert "Use sparse_softmax_cross_entropy_with_logits" in message
+    assert message.startswith("softmax_cross_entropy_with_logits expects one-hot labels")
+    assert "Use sparse_softmax_cross_entropy_with_logits, or one-hot encode" in why
     fixed = fix_source(text).text
     assert "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y" in fixed
 

@@ -232,8 +232,13 @@ def test_cli_on_both_formats(models: dict[str, Saved]) -> None:
         (paths[0], "XEN101", "output 'head' (layer 'head')"),
         (paths[1], "XEN101", "output 'head' (layer 'head')"),
     ]
-    assert "Backend: tensorflow" in records[0]["message"]
-    assert "repairs this inside compile()/fit()" in records[0]["message"]
+    # the sentence says what is wrong; what the backend does is part of the explanation
+    assert records[0]["message"].startswith("softmax is applied twice: this output already")
+    assert "Backend" not in records[0]["message"]
+    assert (
+        "Backend: tensorflow. Keras repairs this inside compile()/fit()"
+        in (records[0]["explanation"])
+    )
 
 
 # --- multi-output models and labels --------------------------------------------------------------
@@ -619,7 +624,10 @@ def test_callback_in_a_real_fit() -> None:
     history = model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[callback])
     assert len(history.history["loss"]) == 1
     assert [d.code for d in callback.diagnostics] == ["XEN101"]
-    assert stream.getvalue().startswith("xentlint: <model>: output 'head' (layer 'head'): XEN101")
+    first, why = stream.getvalue().splitlines()
+    assert first.startswith("xentlint: <model>: output 'head' (layer 'head'): XEN101 softmax ")
+    assert why.startswith("xentlint:     why: The loss is computed on softmax(softmax(")
+    assert why.endswith("(measured: 1.135 instead of 1.470 on JAX).")  # the backend's note
     strict = XentlintCallback(raise_on_error=True, verbose=False)
     with pytest.raises(XentlintModelError, match="XEN101"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[strict])
@@ -636,7 +644,7 @@ callback = XentlintCallback(verbose=False)
 x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
 model.fit(x, np.arange(8) % 3, epochs=1, verbose=0, callbacks=[callback])
 print([d.code for d in callback.diagnostics])
-print(callback.diagnostics[0].message)
+print(callback.diagnostics[0].explanation)
 
 
 class ProbDense(keras.layers.Dense):  # rules/XEN401.md: softmax hidden in call()
@@ -668,9 +676,9 @@ def test_callback_on_the_jax_backend() -> None:
         env={**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    codes, message, once, twice = result.stdout.strip().splitlines()[-4:]
+    codes, explanation, once, twice = result.stdout.strip().splitlines()[-4:]
     assert codes == "['XEN101']"
-    assert "Backend: jax. Nothing repairs it on this backend" in message
+    assert "Backend: jax. Nothing repairs it on this backend" in explanation
     # rules/XEN401.md: the hidden softmax plus from_logits=True is doubled on JAX
     reference, doubled = _prob_dense_reference()
     assert float(once) == pytest.approx(reference, abs=1e-4)

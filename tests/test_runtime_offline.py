@@ -130,6 +130,28 @@ def test_xen101_from_a_keras_archive(tmp_path: Path) -> None:
     assert (d.line, d.column) == (0, 0)
 
 
+def test_the_backend_note_is_part_of_the_explanation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_keras(tmp_path / "clf.keras", SOFTMAX_FROM_LOGITS)
+    # the backend is the settings' while Keras is not imported (another test may have)
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    [d] = inspect(path).diagnostics
+    assert d.message == (
+        "softmax is applied twice: this output already ends in softmax and the loss at "
+        "compile(loss=...) applies it again (SparseCategoricalCrossentropy() has "
+        "from_logits=True)"
+    )
+    assert d.explanation.endswith(
+        "or drop from_logits. Backend: jax. Nothing repairs it on this backend: fit() trains "
+        "on the softmax of the softmax (measured on JAX: a loss of 1.135 instead of 1.470)."
+    )
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    [d] = inspect(path).diagnostics
+    assert "Backend: tensorflow. Keras repairs this inside compile()/fit()" in d.explanation
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [

@@ -64,7 +64,7 @@ ENTRY_CHECKSUM_BYTES = 16
 #: stores about 20 MB).
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 _INT_FIELDS = ("line", "column", "end_line", "end_column")
-_STR_FIELDS = ("code", "name", "severity", "message")
+_STR_FIELDS = ("code", "name", "severity", "message", "explanation")
 _OPTIONAL_STR_FIELDS = ("fix_title", "where")
 _FIX_SAFETY = (None, "safe", "unsafe")
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation (the checksum)

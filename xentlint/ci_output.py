@@ -1,10 +1,12 @@
 """Output formats for CI systems: ``sarif``, ``github`` and ``gitlab``.
 
 * ``sarif``: one SARIF 2.1.0 log (GitHub code scanning's upload format). Every catalog rule
-  is listed in ``tool.driver.rules`` with its page from ``rules/`` as help; each result has
-  one location whose URI is relative to the working directory (``uriBaseId`` ``%SRCROOT%``)
-  and a region with 1-based start/end line and column (end column exclusive, columns in
-  Unicode code points, as ``run.columnKind`` says).
+  is listed in ``tool.driver.rules`` with its page from ``rules/`` as help; each result's
+  message is the finding's sentence followed by its explanation (``text``; ``markdown``
+  holds the two as paragraphs), and it has one location whose URI is relative to the
+  working directory (``uriBaseId`` ``%SRCROOT%``) and a region with 1-based start/end line
+  and column (end column exclusive, columns in Unicode code points, as ``run.columnKind``
+  says).
 * ``github``: GitHub Actions workflow commands, one per finding:
   ``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=xentlint (XEN101)::message``
   (``::warning`` for W, ``::notice`` for S); values are escaped as the Actions toolkit does.
@@ -161,6 +163,15 @@ def sarif_rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def sarif_message(sentence: str, explanation: str) -> dict[str, str]:
+    """A result's message: the one sentence first (SARIF viewers short of space show only
+    the first sentence), then the explanation; ``markdown`` sets them apart as paragraphs."""
+    if not explanation:
+        return {"text": sentence}
+    first = sentence if sentence.endswith((".", "?", "!")) else sentence + "."
+    return {"text": f"{first} {explanation}", "markdown": f"{first}\n\n{explanation}"}
+
+
 def sarif_log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     """The SARIF 2.1.0 log of ``diagnostics`` as a JSON-ready dict."""
     codes = list(RULES)
@@ -180,7 +191,7 @@ def sarif_log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": SARIF_LEVELS.get(d.severity, "warning"),
-            "message": {"text": place.message},
+            "message": sarif_message(place.message, d.explanation),
             "locations": [
                 {
                     "physicalLocation": {

@@ -28,6 +28,8 @@ class Diagnostic:
     where: str | None = field(default=None, compare=False)
     #: "safe" / "unsafe" when xentlint can fix this finding (``check --fix``), else None
     fix_safety: str | None = field(default=None, compare=False)
+    #: Why it is wrong and what to do (``message`` says what is wrong, in one sentence)
+    explanation: str = field(default="", compare=False)
 
     def location(self) -> str:
         if self.where is not None:
@@ -61,3 +63,4 @@ class RawFinding:
     end_column: int
     fix_title: str | None = None
     fix_safety: str | None = None  # "safe" / "unsafe" when a fix is available
+    explanation: str = ""  # the finding's own; "" for the rule's (the pipeline fills it in)

@@ -172,3 +172,6 @@ class Finding:
     related: tuple[Any, ...] = field(default=())
     fix_title: str | None = None
     fact: Any = None  # the Binding or ActivationSite the finding was derived from (fixers)
+    #: Why it is wrong, what it costs, what to do: sentences shown under ``message`` (which
+    #: is one sentence). No ``{0}`` places: it is not formatted. "" means the rule's own.
+    explanation: str = ""

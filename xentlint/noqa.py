@@ -16,6 +16,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 _NOQA = re.compile(
     r"#\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -37,6 +38,56 @@ def noqa_codes(line: str) -> frozenset[str] | None:
     if not codes:
         return frozenset()
     return frozenset(code.upper() for code in _CODE.findall(codes))
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One ``# noqa`` on a line: 0-based columns of its ``#`` and of the end of its code
+    list (of ``noqa`` when it is bare), and its codes as written, each with its columns."""
+
+    start: int
+    end: int
+    codes: tuple[tuple[str, int, int], ...]  # empty for a bare directive
+
+
+def directives(line: str) -> list[Directive]:
+    """Every ``# noqa`` of ``line``, as :func:`is_suppressed` reads them."""
+    if "noqa" not in line.lower():
+        return []
+    out = []
+    for match in _NOQA.finditer(line):
+        if match.group("codes") is None:
+            out.append(Directive(match.start(), match.end(), ()))
+            continue
+        found = _CODE.finditer(line, match.start("codes"), match.end("codes"))
+        codes = tuple((m.group(), m.start(), m.end()) for m in found)
+        out.append(Directive(match.start(), match.end("codes"), codes))
+    return out
+
+
+def without_codes(line: str, directive: Directive, drop: Iterable[int]) -> str:
+    """``line`` with the codes of ``directive`` at the indexes ``drop`` taken out.
+
+    The other codes stay as written, joined with the list's own separator. When no code is
+    left, the directive goes, with the text that follows it up to the next ``#`` (as in
+    ruff, the rest of the comment is the directive's description) and the spaces before
+    it; a comment after it (``# type: ignore``) stays.
+    """
+    dropped = set(drop)
+    kept = [c for i, c in enumerate(directive.codes) if i not in dropped]
+    if kept:
+        first, last = directive.codes[0][1], directive.codes[-1][2]
+        separator = _separator(line[first:last])
+        listed = separator.join(code for code, _, _ in kept)
+        return line[:first] + listed + line[last:]
+    before = line[: directive.start].rstrip(" \t")
+    rest = line[directive.end :]
+    later = rest.find("#")
+    if later < 0:
+        return before
+    if not before:  # a comment line: the next comment keeps its indentation
+        return line[: directive.start] + rest[later:]
+    return f"{before}  {rest[later:]}"
 
 
 def is_suppressed(code: str, line: str) -> bool:
@@ -91,6 +142,11 @@ def _separator(codes: str) -> str:
     """The separator the list already uses between codes (", " when it has one code)."""
     found = re.search(r"[A-Z][0-9]+([,\s]+)[A-Z]", codes, re.IGNORECASE)
     return found.group(1) if found else ", "
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their endings, as Python counts lines."""
+    return _LINE.findall(text)
 
 
 def comment_columns(source: str) -> dict[int, int | None] | None:

@@ -5,7 +5,8 @@ The text formats follow ruff's:
 
 * ``concise`` (the default; ``text`` is its old name): one line per finding,
   ``path:line:col: CODE [*] message``;
-* ``full``: that line, then the reported source lines underlined, then the fix's title;
+* ``full``: that line, then the reported source lines underlined, then the explanation
+  (``why:``) and the fix's title (``help:``);
 * ``grouped``: the findings of each file under its name, ``line:col CODE [*] message``;
 * ``pylint``: ``path:line: [CODE] message``, and no summary.
 
@@ -241,10 +242,12 @@ def _full(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: TextIO
 def details(d: Diagnostic) -> list[tuple[str, str]]:
     """The ``(label, paragraph)`` pairs ``full`` prints under a finding's excerpt, in order.
 
-    Today: the fix's title (``help: ...``), and a note when that fix is unsafe. A rule's
-    explanation, once findings carry one, goes first in this list.
+    The explanation (``why: ...``: why it is wrong, what it costs, what to do), the fix's
+    title (``help: ...``), and a note when that fix is unsafe.
     """
     out: list[tuple[str, str]] = []
+    if d.explanation:
+        out.append(("why", d.explanation))
     if d.fix_title:
         out.append(("help", d.fix_title))
     if d.fix_safety == "unsafe":

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from xentlint import unused_noqa
 from xentlint.catalog import RULES
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic, RawFinding
@@ -60,7 +62,13 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
     )
 
 
-def analyze(text: str, config: Config, program: Program | None = None) -> list[RawFinding]:
+def analyze(
+    text: str,
+    config: Config,
+    program: Program | None = None,
+    unknown: Callable[[], None] | None = None,
+) -> list[RawFinding]:
+    """The static front end's findings for ``text`` (``unknown()``: see ``analyze_source``)."""
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
@@ -71,7 +79,9 @@ def analyze(text: str, config: Config, program: Program | None = None) -> list[R
     ipython = program is not None and program.top_level_await
     compiled = program is not None and program.compiled and program.text == text
     # positional: test doubles of analyze_source take (source, *args)
-    return static.analyze_source(text, codes, describe, fix_availability, ipython, compiled)
+    return static.analyze_source(
+        text, codes, describe, fix_availability, ipython, compiled, unknown
+    )
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
@@ -134,6 +144,7 @@ def diagnostics(
                 fix_title=fix_title or None,
                 cell=cell,
                 fix_safety=finding.fix_safety,
+                explanation=finding.explanation or (rule.explanation if rule else ""),
             )
         )
     out.sort(key=sort_key)
@@ -158,17 +169,45 @@ def describe_line(program: Program) -> Callable[[int, int], str]:
     return describe
 
 
+def unit_findings(path: str, unit: Program, config: Config) -> tuple[list[RawFinding], bool]:
+    """The raw findings of one unit of a program (before selection and ``# noqa``), and
+    whether its analysis ran to its end (False: its facts are not known)."""
+    findings = list(unit.problems)
+    unknown: list[bool] = []
+    if unit.text.strip():
+        try:
+            findings.extend(analyze(unit.text, config, unit, partial(unknown.append, True)))
+        except Exception as exc:
+            debug_traceback()
+            raise InternalError(path, exc) from exc
+    return findings, not unknown
+
+
+def unused_noqa_of(path: str, unit: Program, config: Config) -> list[unused_noqa.Unused]:
+    """The directives of ``unit`` XEN903 reports (none when XEN903 is not enabled)."""
+    if not config.selection.enabled(unused_noqa.CODE):
+        return []
+    if not unused_noqa.might_have_directives(unit.text):
+        return []
+    findings, complete = unit_findings(path, unit, config)
+    if not complete:
+        return []
+    found = unused_noqa.unused_directives(unit, findings, unused_noqa.enabled_for(config, path))
+    # only the reported ones: not those silenced by a directive naming XEN903, or by a
+    # per-file ignore
+    return [item for item in found if diagnostics(path, unit, [item.finding()], config)]
+
+
 def lint_program(path: str, program: Program, config: Config) -> list[Diagnostic]:
     """The diagnostics of a program and, for a notebook, of the files its cells write."""
     out: list[Diagnostic] = []
+    judge_noqa = config.selection.enabled(unused_noqa.CODE)
     for unit in program.units():
-        findings = list(unit.problems)
-        if unit.text.strip():
-            try:
-                findings.extend(analyze(unit.text, config, unit))
-            except Exception as exc:
-                debug_traceback()
-                raise InternalError(path, exc) from exc
+        findings, complete = unit_findings(path, unit, config)
+        if judge_noqa and complete:
+            enabled = unused_noqa.enabled_for(config, path)
+            found = unused_noqa.unused_directives(unit, findings, enabled)
+            findings.extend(item.finding() for item in found)
         if findings:
             out.extend(diagnostics(path, unit, findings, config))
     out.sort(key=sort_key)

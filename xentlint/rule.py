@@ -21,3 +21,7 @@ class Rule:
     fix: str  # what to do about it ("" when nothing can be said); the default fix title
     fix_safety: FixSafety  # of the automatic fix ("none": no automatic fix)
     default_enabled: bool = True
+    #: Why a finding of this rule matters and what to do, for the findings whose check
+    #: gives none of its own (``Finding.explanation``); shown under the one-sentence message
+    #: by ``--output-format full``, in JSON and SARIF.
+    explanation: str = ""

@@ -11,7 +11,7 @@ from xentlint.checks.common import (
     loss_name,
     one_unit_categorical,
 )
-from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding
+from xentlint.facts import BINARY_FAMILIES, Act, Binding, Facts, Finding
 from xentlint.intents import FixScope, Intent, Unfixable
 from xentlint.rule import Rule
 
@@ -49,25 +49,41 @@ def check(facts: Facts) -> Iterator[Finding]:
             loss = "BinaryCrossentropy" if binary else "CategoricalCrossentropy"
             yield Finding(
                 CODE,
-                f"{what} takes the log of probabilities, but {where}: "
-                f"the loss is wrong (and NaN where a score is negative). Apply {kind} to "
-                f"the output first, or use a loss that takes logits ({op}, or "
-                f"keras.losses.{loss}(from_logits=True)).",
+                f"{what} takes the log of probabilities, but {where}",
                 b.loss.anchor,
                 (b.head.anchor,),
                 None,
                 fact=b,
+                explanation=(
+                    f"The log of a raw score is not a log-probability: the loss is wrong, and "
+                    f"NaN where a score is negative. Apply {kind} to the output first, or use "
+                    f"a loss that takes logits ({op}, or "
+                    f"keras.losses.{loss}(from_logits=True))."
+                ),
             )
             continue
         yield Finding(
             CODE,
-            f"{loss_name(b)} expects probabilities, but {where}; the loss is silently wrong "
-            f"and nothing warns. Pass from_logits=True to the loss.",
+            f"{loss_name(b)} expects probabilities, but {where}",
             b.loss.anchor,
             (b.head.anchor,),
             "Pass from_logits=True",
             fact=b,
+            explanation=_explanation(b),
         )
+
+
+def _explanation(b: Binding) -> str:
+    if b.loss.family in BINARY_FAMILIES:
+        how = "clips the raw scores to [1e-7, 1 - 1e-7] instead of applying a sigmoid"
+    else:
+        how = "divides the raw scores by their row sum instead of applying a softmax"
+    return (
+        f"Keras {how}: the loss is silently wrong and nothing warns (measured: "
+        f"CategoricalCrossentropy() gives 0.539 instead of 0.127 on the scores [5, 7] with "
+        f"the second class true, and a small classifier ends at 5.63 instead of 1.57). "
+        f"Pass from_logits=True to the loss."
+    )
 
 
 def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:

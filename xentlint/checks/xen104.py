@@ -32,32 +32,49 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         if from_model(b):
             said = (
-                f"{loss_name(b)} on the 1-unit output at {{0}}: categorical crossentropy over "
-                f"one class is constant, so the model learns nothing."
+                f"{loss_name(b)} on the 1-unit output at {{0}} is constant, so the model "
+                f"learns nothing"
             )
         else:
             said = (
-                f"{loss_name(b)} on predictions of a single column (at {{0}}): categorical "
-                f"crossentropy over one class is constant, whatever the predictions."
+                f"{loss_name(b)} on predictions of a single column (at {{0}}) is constant, "
+                f"whatever the predictions"
             )
-        single = "output unit" if from_model(b) else "column"
-        if b.loss.form == "op":  # the binary op of the same kind, which takes logits too
-            op = "sigmoid_cross_entropy" + (
-                "_with_logits" if b.loss.spelling.endswith("_with_logits") else ""
-            )
-            advice = f" Use {op} for a single {single}"
-        else:
-            advice = f" Use binary crossentropy for a single {single}"
-            if b.head.activation is Act.LINEAR:
-                advice += " (with from_logits=True: these are raw scores)"
         yield Finding(
             CODE,
-            said + advice + ".",
+            said,
             b.loss.anchor,
             (b.head.anchor,),
             _title(b),
             fact=b,
+            explanation=_explanation(b),
         )
+
+
+def _explanation(b: Binding) -> str:
+    single = "output unit" if from_model(b) else "column"
+    if b.loss.form == "op":  # the binary op of the same kind, which takes logits too
+        op = "sigmoid_cross_entropy" + (
+            "_with_logits" if b.loss.spelling.endswith("_with_logits") else ""
+        )
+        advice = f"Use {op} for a single {single}."
+    else:
+        advice = f"Use binary crossentropy for a single {single}"
+        if b.head.activation is Act.LINEAR:
+            advice += " (with from_logits=True: these are raw scores)"
+        advice += "."
+    if b.loss.family is LossFamily.SPARSE_CATEGORICAL:
+        return (
+            "Over one class the only valid class id is 0: a label 1 is out of range "
+            "(TensorFlow's CPU kernel raises InvalidArgumentError), and a batch of 0 labels "
+            f"costs 0.0 whatever the predictions. {advice}"
+        )
+    return (
+        "Categorical crossentropy over one class divides each row by itself: the loss is "
+        "about 0 whatever the predictions and the labels, with a gradient of exactly zero "
+        "(measured: 5.96e-08 for the true and for the flipped labels, where binary "
+        f"crossentropy gives 1.2962 and 0.7560). {advice}"
+    )
 
 
 def _title(b: Binding) -> str:

@@ -16,6 +16,13 @@ RULE = Rule(
     summary="categorical crossentropy on a multi-unit sigmoid output (rows do not sum to 1)",
     fix='use activation="softmax"',
     fix_safety="unsafe",
+    explanation=(
+        "Sigmoid units are independent, so their rows are not a class distribution: Keras "
+        "divides each row by its sum and the loss sees only the ratios between units, never "
+        "how confident a unit is (measured: [0.9, 0.9, 0.9] and [0.01, 0.01, 0.01] both "
+        'cost log 3 = 1.0986 with class 0 true). Use activation="softmax" (or, for a '
+        "multi-label problem, binary crossentropy)."
+    ),
 )
 CODE = RULE.code
 
@@ -28,10 +35,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         yield Finding(
             CODE,
-            f"sigmoid output of {b.head.units} units trained with {loss_name(b)} (at {{0}}): "
-            f"sigmoid rows do not sum to 1, so they are not the class distribution that "
-            f'categorical crossentropy expects. Use activation="softmax" (or, for a '
-            f"multi-label problem, binary crossentropy).",
+            f"sigmoid output of {b.head.units} units trained with {loss_name(b)} (at {{0}}), "
+            f"a loss that expects rows summing to 1",
             b.head.activation_anchor,
             (b.loss.anchor,),
             'Use activation="softmax"',

@@ -52,11 +52,17 @@ def check(facts: Facts) -> Iterator[Finding]:
                 if b.loss.form == "op"
                 else "from_logits=True at {0}"
             )
+            use = _use_instead(metric)
+            use = use[0].upper() + use[1:]
             if metric.from_logits is False:
                 what = (
                     f'"{metric.spelling}" computes its curve over thresholds in [0, 1], but '
-                    f"this model outputs logits ({trained}), which range over all numbers: "
-                    f"the reported AUC is wrong"
+                    f"this model outputs logits ({trained})"
+                )
+                why = (
+                    "Logits range over all numbers, so every negative logit falls below "
+                    "every threshold and the reported AUC is wrong (measured: 0.50 instead "
+                    f"of 0.67). {use}."
                 )
             else:
                 name = (
@@ -66,16 +72,22 @@ def check(facts: Facts) -> Iterator[Finding]:
                 )
                 what = (
                     f"{name} thresholds predictions at 0.5, but this model outputs logits "
-                    f"({trained}), whose decision boundary is 0.0: the reported value is wrong"
+                    f"({trained}), whose decision boundary is 0.0"
                 )
-            use = _use_instead(metric)
+                why = (
+                    "Every example with a logit in (0, 0.5] is counted as negative, so the "
+                    "reported value is not the model's, and callbacks that watch it pick the "
+                    "wrong epochs (measured: accuracy 0.5 instead of 1.0, recall 0.33 "
+                    f"instead of 1.0). {use}."
+                )
             yield Finding(
                 CODE,
-                f"{what}. {use[0].upper()}{use[1:]}.",
+                what,
                 metric.anchor,
                 (b.loss.anchor,),
-                use[0].upper() + use[1:],
+                use,
                 fact=b,
+                explanation=why,
             )
 
 

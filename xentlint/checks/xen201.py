@@ -35,11 +35,17 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             CODE,
             f"{loss_name(b)} expects integer class ids, but the labels are one-hot "
-            f"({labels.source} at {{0}}). Use {other}, or keep integer labels.",
+            f"({labels.source} at {{0}})",
             b.loss.anchor,
             (labels.anchor,),
             "Use CategoricalCrossentropy",
             fact=b,
+            explanation=(
+                f"The loss cannot match one-hot rows to the output: the first training step "
+                f"fails (measured: ValueError: Argument output must have rank (ndim) "
+                f"target.ndim - 1), after the data was loaded and the model built. Use "
+                f"{other}, or keep integer labels."
+            ),
         )
 
 

@@ -41,11 +41,17 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             CODE,
             f"{loss_name(b)} expects one-hot labels, but the labels are integer class ids "
-            f"({labels.source} at {{0}}). Use {other}, or one-hot encode the labels.",
+            f"({labels.source} at {{0}})",
             b.loss.anchor,
             (labels.anchor,),
             "Use SparseCategoricalCrossentropy",
             fact=b,
+            explanation=(
+                f"Class ids do not have the shape of the output: the first training step "
+                f"fails (measured: ValueError: Arguments target and output must have the "
+                f"same rank), after the data was loaded and the model built. Use {other}, "
+                f"or one-hot encode the labels."
+            ),
         )
 
 

@@ -15,6 +15,13 @@ RULE = Rule(
     summary="the labels' class count differs from the output units",
     fix="make the number of output units equal the number of classes",
     fix_safety="none",
+    explanation=(
+        "With too few units some classes cannot be predicted, with too many probability "
+        "leaks to classes that never occur: one-hot labels of another width fail at the "
+        "first training step, out-of-range class ids fail on TensorFlow's CPU kernel and "
+        "silently cost 0 on JAX (never learned). Make the number of output units equal the "
+        "number of classes."
+    ),
 )
 CODE = RULE.code
 
@@ -30,8 +37,7 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             CODE,
             f"the labels have {labels.num_classes} classes ({labels.source} at {{0}}) but the "
-            f"output at {{1}} has {units} units: make the number of output units equal the "
-            f"number of classes.",
+            f"output at {{1}} has {units} units",
             b.loss.anchor,
             (labels.anchor, b.head.units_anchor or b.head.anchor),
             None,
@@ -51,18 +57,28 @@ def _label_ranges(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     CODE,
                     f"binary crossentropy expects labels in [0, 1], but the labels at {{0}} "
-                    f"range from {span.low:g} to {span.high:g} (for -1/1 labels, map -1 to 0).",
+                    f"range from {span.low:g} to {span.high:g}",
                     b.loss.anchor,
                     (span.anchor,),
                     fact=b,
+                    explanation=(
+                        "Binary crossentropy is a loss only for labels in [0, 1]: other "
+                        "values make it negative and unbounded (Keras clips the predictions "
+                        "to stop it), so it no longer measures how far a prediction is from "
+                        "its label. For -1/1 labels, map -1 to 0."
+                    ),
                 )
         elif b.labels is not None and b.labels.encoding is LabelEncoding.INTEGER:
             if span.low < 0:
                 yield Finding(
                     CODE,
-                    f"the labels contain negative class ids (down to {int(span.low)}, at {{0}}); "
-                    f"class ids must lie in [0, units).",
+                    f"the labels contain negative class ids (down to {int(span.low)}, at {{0}})",
                     b.loss.anchor,
                     (span.anchor,),
                     fact=b,
+                    explanation=(
+                        "Class ids must lie in [0, units): ids outside that range fail on "
+                        "TensorFlow's CPU kernel (InvalidArgumentError) and silently cost 0 "
+                        "on JAX, where those samples are never learned."
+                    ),
                 )

@@ -56,14 +56,20 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         yield Finding(
             CODE,
-            f"{act.value} last layer with {loss_name(b)} (at {{0}}): the recommended form is "
-            f"no final activation and from_logits=True on the loss, which is numerically more "
-            f"stable. `predict` then returns logits; apply {act.value} where probabilities "
-            f"are needed.",
+            f"{act.value} last layer with {loss_name(b)} (at {{0}}) instead of the recommended "
+            f"linear last layer with from_logits=True",
             b.head.activation_anchor,
             (b.loss.anchor,),
             "Remove the activation and pass from_logits=True",
             fact=b,
+            explanation=(
+                f"A probability loss clips the probabilities to [1e-7, 1 - 1e-7], so once the "
+                f"model is confidently wrong the loss stops growing and its gradient vanishes "
+                f"(measured: 16.118 with gradient [0, 0] on the logits [0, 40] with class 0 "
+                f"true, against 40.0 with gradient [-1, 1] from the logits). With a linear last "
+                f"layer `predict` returns logits: apply {act.value} where probabilities are "
+                f"needed."
+            ),
         )
 
 

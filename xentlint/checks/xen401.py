@@ -44,8 +44,13 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             RULE.code,
             f"the configuration says this output ends in {configured}, but on a random batch "
-            f"of {seen.batch} inputs {seen.evidence}: {meaning} (a custom call()?). The other "
-            f"checks use the observed activation ({seen.observed.value}).",
+            f"of {seen.batch} inputs {seen.evidence}",
             seen.anchor,
             fact=seen,
+            explanation=(
+                f"{meaning[0].upper()}{meaning[1:]} (a custom call()?): whatever reads the "
+                f"configuration draws the wrong conclusion, and the advice it leads to makes "
+                f"the loss wrong. The other checks use the observed activation "
+                f"({seen.observed.value})."
+            ),
         )

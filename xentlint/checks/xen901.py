@@ -11,4 +11,8 @@ RULE = Rule(
     summary="the file cannot be parsed",
     fix="",
     fix_safety="none",
+    explanation=(
+        "The code cannot run, and nothing in this file (in a notebook: in this cell) is "
+        "checked until the syntax error is fixed."
+    ),
 )

@@ -11,4 +11,9 @@ RULE = Rule(
     summary="the file cannot be read as text (undecodable, binary, malformed notebook)",
     fix="",
     fix_safety="none",
+    explanation=(
+        "Nothing in this file is checked: it cannot be read as Python source the way CPython "
+        "reads it (or as notebook JSON), or analysing it would take far longer than its size "
+        "suggests."
+    ),
 )

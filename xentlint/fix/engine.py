@@ -107,9 +107,78 @@ def fix_source(
             progressed = True
         if not progressed:
             break
+    _remove_unused_noqa(result, path, config)
     result.changed = result.text != text
     result.remaining = lint_source(result.text, path, config=config)
     return result
+
+
+def _remove_unused_noqa(result: FixResult, path: str, config: Config) -> None:
+    """XEN903's fix, once the other fixes are in: the unused codes out of their ``# noqa``.
+
+    Judged on the fixed text (a fix can change what a directive suppresses); only comments
+    change, and the result must still compile and, for a notebook, read back as the same
+    programs with the new comments.
+    """
+    from xentlint.pipeline import unused_noqa_of
+
+    if not config.selection.enabled("XEN903"):
+        return
+    for index in range(_unit_count(result.text, path, config)):
+        unit = program_from_text(result.text, path, max_bytes=config.max_file_size).units()[index]
+        found = unused_noqa_of(path, unit, config)
+        if not found:
+            continue
+        new_text, failure = _without_unused_noqa(result.text, path, index, unit, found)
+        if new_text is None:
+            result.failed.append(f"{path}: XEN903 fix not applied: {failure}")
+            continue
+        for item in found:
+            cell, line = unit.locate(item.line)
+            title = item.finding().fix_title or ""
+            column = item.directive.start + 1
+            result.applied.append(AppliedFix("XEN903", title, True, line, column, cell, path))
+        result.text = new_text
+
+
+def _unused_noqa_actions(text: str, path: str, config: Config) -> list[CodeAction]:
+    """XEN903's fix for each reported directive on its own (the editor's quick fix)."""
+    from xentlint.pipeline import diagnostics, unused_noqa_of
+
+    if not config.selection.enabled("XEN903"):
+        return []
+    actions = []
+    for index in range(_unit_count(text, path, config)):
+        unit = program_from_text(text, path, max_bytes=config.max_file_size).units()[index]
+        for item in unused_noqa_of(path, unit, config):
+            new_text, _ = _without_unused_noqa(text, path, index, unit, [item])
+            finding = item.finding()
+            reported = diagnostics(path, unit, [finding], config)
+            if new_text is not None and reported:
+                actions.append(CodeAction(reported[0], finding.fix_title or "", True, new_text))
+    return actions
+
+
+def _without_unused_noqa(
+    text: str, path: str, index: int, unit: Program, found: list[Any]
+) -> tuple[str | None, str]:
+    """The document with the codes of ``found`` (``unused_noqa.Unused``) out of unit
+    ``index``'s directives, or None and why not."""
+    from xentlint.unused_noqa import fix_text
+
+    new_program = fix_text(unit.text, found)
+    if parses(new_program, notebook=unit.top_level_await) is not None:
+        return None, "the result would not parse"
+    if not unit.is_notebook:
+        return new_program, ""
+    try:
+        new_text = notebook.rebuild(text, unit, new_program)
+        again = program_from_text(new_text, path, max_bytes=sys.maxsize).units()
+    except (notebook.NotebookEditError, UnreadableSource) as exc:
+        return None, str(exc)
+    if len(again) <= index or again[index].text != new_program:
+        return None, "the notebook would not read back with the change"
+    return new_text, ""
 
 
 def code_actions(
@@ -130,6 +199,7 @@ def code_actions(
                     fix_safety="safe" if item.safe else "unsafe",
                 )
                 actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
+    actions.extend(_unused_noqa_actions(text, path, config))
     return actions
 
 
@@ -397,4 +467,5 @@ def _raw(finding: Finding, positions: Any, describe: Any) -> RawFinding | None:
         where.end.line,
         where.end.column + 1,
         finding.fix_title,
+        explanation=finding.explanation,
     )

@@ -86,8 +86,12 @@ def plan(finding: Finding, scope: Scope) -> Plan:
     return Plan(finding, title, is_safe(finding.code), tuple(intents))
 
 
-#: Codes that have an automatic fix, with its safety.
-FIXABLE: dict[str, str] = {code: "safe" if is_safe(code) else "unsafe" for code in PLANNERS}
+#: Codes that have an automatic fix, with its safety: the planned ones, and XEN903's
+#: (the unused codes out of their directives, a text edit of the engine's own).
+FIXABLE: dict[str, str] = {
+    **{code: "safe" if is_safe(code) else "unsafe" for code in PLANNERS},
+    "XEN903": "safe",
+}
 
 
 def fixable(facts: Facts, findings: list[Finding], module: Any) -> dict[int, str]:

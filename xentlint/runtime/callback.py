@@ -34,7 +34,8 @@ class XentlintCallback(keras.callbacks.Callback):
     an error-severity finding is reported. The findings stay on ``self.diagnostics``, and
     what could not be judged (an output the probe could not show, labels whose encoding
     cannot be told) on ``self.not_judged``, one sentence each; both are printed unless
-    ``verbose=False``.
+    ``verbose=False``, each finding as its one sentence and an indented ``why:`` line (its
+    explanation, which ends with what the active backend does for XEN101).
     """
 
     def __init__(
@@ -87,6 +88,8 @@ class XentlintCallback(keras.callbacks.Callback):
         if self.verbose:
             for d in self.diagnostics:
                 stream.write(f"xentlint: {d.location()}: {d.code} {d.message}\n")
+                if d.explanation:  # what the backend does, among others: it runs here
+                    stream.write(f"xentlint:     why: {d.explanation}\n")
             for sentence in self.not_judged:
                 stream.write(f"xentlint: <model>: {sentence}\n")
             stream.flush()

@@ -625,6 +625,7 @@ def _diagnostics(
                 message=message,
                 fix_title=fix_title,
                 where=where,
+                explanation=finding.explanation or (rule.explanation if rule else ""),
             )
         )
     out.sort(key=lambda d: (d.path, d.where or "", d.code, d.message))

@@ -72,13 +72,27 @@ def syntax_error(source: str, *, notebook: bool = False) -> RawFinding | None:
         end_col = getattr(exc, "end_offset", None) or col
         if end_line < line or (end_line == line and end_col < col):
             end_line, end_col = line, col
-        return RawFinding("XEN901", f"syntax error: {exc.msg}", line, col, end_line, end_col)
+        message = f"syntax error: {one_sentence(exc.msg)}"
+        return RawFinding("XEN901", message, line, col, end_line, end_col)
     except (RecursionError, MemoryError):
         message = "syntax error: the code is nested too deeply to parse"
         return RawFinding("XEN901", message, 1, 1, 1, 1)
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
         return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
     return None
+
+
+def one_sentence(text: str) -> str:
+    """CPython's message as one sentence: its hint in parentheses.
+
+    ``Missing parentheses in call to 'print'. Did you mean print(...)?`` becomes
+    ``Missing parentheses in call to 'print' (did you mean print(...)?)``.
+    """
+    head, dot, hint = text.partition(". ")
+    if not dot or not hint.strip():
+        return text
+    hint = hint.strip().removesuffix(".")
+    return f"{head} ({hint[:1].lower()}{hint[1:]})"
 
 
 def _compile(source: str, notebook: bool) -> None:
@@ -123,6 +137,7 @@ def analyze_source(
     fixes: Callable[[Analysis], dict[int, str]] | None = None,
     notebook: bool = False,
     compiled: bool = False,
+    unknown: Callable[[], None] | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -133,7 +148,10 @@ def analyze_source(
     fix layer's, which this front end does not import). ``notebook`` allows top-level
     ``await``. A syntax error, or code CPython would refuse to compile, yields a single
     XEN901 finding at CPython's position; ``compiled`` says the caller checked that already
-    (the notebook reader compiles its program). Never raises for any input string.
+    (the notebook reader compiles its program). ``unknown()`` is called when the source
+    was to be analysed but its facts could not be established (LibCST or the interpreter
+    failed): the empty answer then means "not known", not "nothing wrong". Never raises for
+    any input string.
     """
     error = None if compiled else syntax_error(source, notebook=notebook)
     if error is not None:
@@ -144,6 +162,8 @@ def analyze_source(
     if problem is not None:
         return [RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)]
     analysis = _interpret(source, codes)
+    if analysis is None and unknown is not None:
+        unknown()
     if analysis is None or not analysis.findings:
         return []
     positions = _anchor_positions(analysis, source, _statements(source))
@@ -344,5 +364,6 @@ def _locate(
             where.end.column + 1,
             finding.fix_title,
             (fixes or {}).get(id(finding)),
+            explanation=finding.explanation,
         )
     return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
