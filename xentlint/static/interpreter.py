@@ -26,6 +26,14 @@ from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.frames import Args, Frame, const_int, dotted
+from xentlint.static.imports import (
+    Clones,
+    ForeignModule,
+    Imports,
+    ModuleScope,
+    ModuleValue,
+    public_names,
+)
 from xentlint.static.keras_semantics import KerasSemantics, literal_array
 from xentlint.static.values import (
     UNKNOWN,
@@ -55,10 +63,25 @@ _MISSING = object()
 
 
 class Interpreter(KerasSemantics):
-    def __init__(self, module: cst.Module, source: str) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        source: str,
+        *,
+        imports: Imports | None = None,
+        path: str | None = None,
+        main: bool = True,
+    ) -> None:
         self.module = module
         self.source = source
-        self.globals: dict[str, Value] = {}
+        # the module being run, and the one whose code runs now (a function of an imported
+        # module runs with that module's globals)
+        self.root = ModuleScope(module, {}, path, main)
+        self.scope = self.root
+        self.imports = imports
+        self.clones = Clones(self.models_append) if imports is not None else None
+        #: id(fact or model) -> the call of this module that made it in an imported one
+        self.entries: dict[int, cst.CSTNode] = {}
         self.bindings: list[Binding] = []
         self.sites: list[ActivationSite] = []
         self.models: list[Model] = []
@@ -68,23 +91,39 @@ class Interpreter(KerasSemantics):
         self.instances: dict[int, Value] = {}
         self.depth = 0
         self.cond = 0
-        self._bound: set[str] | None = None
         # the top-level statement each evaluated node sits in: positions are then computed
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
         self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
 
+    @property
+    def globals(self) -> dict[str, Value]:
+        return self.scope.globals
+
+    def models_append(self, model: Model) -> None:
+        self.models.append(model)
+
     # --- driver ------------------------------------------------------------------------
 
     def run(self) -> Facts:
+        self.evaluate()
+        self._run_uncalled()
+        for model in self.models:
+            made = len(self.bindings)
+            self._finalize_model(model)
+            entry = self.entries.get(id(model))
+            if entry is not None:
+                for binding in self.bindings[made:]:
+                    self.entries.setdefault(id(binding), entry)
+        return Facts(tuple(self.bindings), tuple(self.sites))
+
+    def evaluate(self) -> ModuleScope:
+        """Run the module's top level only (an imported module: its namespace)."""
         frame = Frame(self.globals)
         for stmt in self.module.body:
             self.top = stmt
             self.exec_block((stmt,), frame)
-        self._run_uncalled()
-        for model in self.models:
-            self._finalize_model(model)
-        return Facts(tuple(self.bindings), tuple(self.sites))
+        return self.root
 
     def _run_uncalled(self) -> None:
         # Functions and methods nobody called still build and compile models: run them
@@ -98,6 +137,8 @@ class Interpreter(KerasSemantics):
             pending = self.functions[seen:]
             seen = len(self.functions)
             for func in pending:
+                if func.scope is not self.root:
+                    continue  # defined while running an imported module's function
                 if self.runs.get(id(func.node), 0) == 0:
                     self_obj = None
                     if func.owner is not None:
@@ -166,16 +207,48 @@ class Interpreter(KerasSemantics):
                 if full is None:
                     continue
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    frame.locals[alias.asname.name.value] = Ref(full)
+                    found = self._project_module(0, full)
+                    frame.locals[alias.asname.name.value] = Ref(full) if found is None else found
                 else:
                     top = full.split(".", 1)[0]
-                    frame.locals[top] = Ref(top)
+                    found = self._project_module(0, top)
+                    frame.locals[top] = Ref(top) if found is None else found
         elif isinstance(small, cst.ImportFrom):
             self._import_from(small, frame)
         elif isinstance(small, cst.Del):
             pass
 
+    def _project_module(self, level: int, name: str) -> Value | None:
+        """What an import of a project module binds; None: not a project module."""
+        if self.imports is None:
+            return None
+        found = self.imports.module(self.scope.path, level, name)
+        return self._local(found) if found is not None else None
+
+    def _local(self, value: Value) -> Value:
+        """This analysis' copy of a value of an imported module."""
+        if self.clones is None:
+            return value
+        return self.clones.value(value)
+
+    def module_attribute(self, module: ModuleValue, attr: str) -> Value:
+        """``module.attr``: a name the module binds, else its submodule ``attr``."""
+        if module.scope is not None and attr in module.scope.globals:
+            return module.scope.globals[attr]
+        if self.imports is None:
+            return UNKNOWN
+        name = f"{module.name}.{attr}" if module.name else attr
+        found = self.imports.module(module.importer, module.level, name)
+        return UNKNOWN if found is None else self._local(found)
+
     def _import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
+        level = len(node.relative)
+        module_name = dotted(node.module) if node.module is not None else ""
+        if self.imports is not None and (level or module_name) and module_name is not None:
+            found = self._project_module(level, module_name)
+            if found is not None:
+                self._bind_from(node, found, frame)
+                return
         if node.relative or node.module is None:
             if isinstance(node.names, cst.ImportStar):
                 return
@@ -194,6 +267,21 @@ class Interpreter(KerasSemantics):
             target = alias.asname.name if alias.asname else alias.name
             if isinstance(target, cst.Name):
                 frame.locals[target.value] = Ref(f"{module}.{base}")
+
+    def _bind_from(self, node: cst.ImportFrom, module: Value, frame: Frame) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            if isinstance(module, ModuleValue) and module.scope is not None:
+                for name in public_names(module.scope):
+                    frame.locals[name] = module.scope.globals.get(name, UNKNOWN)
+            return
+        for alias in node.names:
+            target = alias.asname.name if alias.asname else alias.name
+            if not isinstance(target, cst.Name) or not isinstance(alias.name, cst.Name):
+                continue
+            if isinstance(module, ModuleValue):
+                frame.locals[target.value] = self.module_attribute(module, alias.name.value)
+            else:
+                frame.locals[target.value] = UNKNOWN
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         test = self._truth(stmt.test, frame)
@@ -315,7 +403,7 @@ class Interpreter(KerasSemantics):
 
     def _truth(self, test: cst.BaseExpression, frame: Frame) -> bool | None:
         if isinstance(test, cst.Comparison) and dotted(test.left) == "__name__":
-            return True
+            return True if self.scope.main else _imported_name_test(test)
         value = self.eval(test, frame)
         if isinstance(value, Const):
             return bool(value.value)
@@ -330,8 +418,9 @@ class Interpreter(KerasSemantics):
             if param.default is not None:
                 defaults[param.name.value] = self.eval(param.default, frame)
         closure = frame if frame.locals is not self.globals else None
-        func = Function(node, defaults, owner, closure, self.top)
-        self.functions.append(func)
+        func = Function(node, defaults, owner, closure, self.top, self.scope)
+        if self.scope is self.root:
+            self.functions.append(func)
         return func
 
     def _make_class(self, node: cst.ClassDef, frame: Frame) -> Class:
@@ -346,7 +435,7 @@ class Interpreter(KerasSemantics):
                     kind = "layer" if kind == "plain" else kind
             elif isinstance(value, Class) and value.kind != "plain":
                 kind = value.kind
-        cls = Class(node, {}, kind)
+        cls = Class(node, {}, kind, scope=self.scope)
         for base in node.bases:
             value = self.eval(base.value, frame)
             if isinstance(value, Class):
@@ -360,7 +449,8 @@ class Interpreter(KerasSemantics):
                     if isinstance(small, (cst.Assign, cst.AnnAssign)):
                         self.exec_small(small, body_frame)
         cls.attrs.update(body_frame.locals)
-        self.classes.append(cls)
+        if self.scope is self.root:
+            self.classes.append(cls)
         return cls
 
     # --- calls into user code ----------------------------------------------------------
@@ -395,17 +485,26 @@ class Interpreter(KerasSemantics):
                 local[star.name.value] = UNKNOWN
         frame = Frame(local, parent=func.closure)
         self.depth += 1
-        saved_cond, saved_top = self.cond, self.top
+        saved_cond, saved_top, saved_scope = self.cond, self.top, self.scope
         self.top = func.top
+        self.scope = self._scope_of(func.scope)
         try:
             self.exec_block(func.node.body.body if hasattr(func.node.body, "body") else [], frame)
         finally:
             self.depth -= 1
-            self.cond, self.top = saved_cond, saved_top
+            self.cond, self.top, self.scope = saved_cond, saved_top, saved_scope
         if not frame.returns:
             return Const(None)
         first = frame.returns[0]
         return first if all(_same(first, r) for r in frame.returns) else UNKNOWN
+
+    def _scope_of(self, scope: ModuleScope | None) -> ModuleScope:
+        """The globals a function runs with: its own module's (this analysis' copy)."""
+        if scope is None:
+            return self.scope
+        if scope is self.root or self.clones is None:
+            return scope
+        return self.clones.scope(scope)
 
     def instantiate(self, cls: Class, args: Args) -> Value:
         obj = Object(cls, dict(cls.attrs))
@@ -451,10 +550,11 @@ class Interpreter(KerasSemantics):
         return UNKNOWN
 
     def _bound_anywhere(self, name: str) -> bool:
-        if self._bound is None:
-            self._bound = set()
-            collect_bound(self.module.body, self._bound)
-        return name in self._bound
+        scope = self.scope
+        if scope.bound is None:
+            scope.bound = set()
+            collect_bound(scope.module.body, scope.bound)
+        return name in scope.bound
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Value:
         self.owners[node] = self.top
@@ -557,6 +657,8 @@ class Interpreter(KerasSemantics):
     def attribute(self, base: Value, attr: str) -> Value:
         if isinstance(base, Ref):
             return Ref(f"{base.qname}.{attr}")
+        if isinstance(base, ModuleValue):
+            return self.module_attribute(base, attr)
         if isinstance(base, Model):
             obj = base.obj
             if obj is not None:
@@ -603,6 +705,21 @@ class Interpreter(KerasSemantics):
     def call(self, node: cst.Call, frame: Frame) -> Value:
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
+        if self.scope is self.root and self.imports is not None and _imported(func, self.root):
+            marks = (len(self.sites), len(self.bindings), len(self.models))
+            try:
+                return self._call(func, node, args)
+            finally:
+                made = (
+                    *self.sites[marks[0] :],
+                    *self.bindings[marks[1] :],
+                    *self.models[marks[2] :],
+                )
+                for fact in made:
+                    self.entries.setdefault(id(fact), node)
+        return self._call(func, node, args)
+
+    def _call(self, func: Value, node: cst.Call, args: Args) -> Value:
         if isinstance(func, Ref):
             return self.library_call(canonical(func.qname), node, args)
         if isinstance(func, Layer):
@@ -626,6 +743,42 @@ class Interpreter(KerasSemantics):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _imported(func: Value, root: ModuleScope) -> bool:
+    """Whether calling ``func`` runs code of another module (an imported function or class)."""
+    if isinstance(func, BoundMethod):
+        func = func.func
+    if isinstance(func, (Function, Class)):
+        return func.scope is not None and func.scope is not root
+    return False
+
+
+def _imported_name_test(test: cst.Comparison) -> bool | None:
+    """``__name__ == "__main__"`` in an imported module: False (``!=``: True)."""
+    if len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    value = target.comparator
+    if not isinstance(value, cst.SimpleString) or value.evaluated_value != "__main__":
+        return None
+    if isinstance(target.operator, cst.Equal):
+        return False
+    if isinstance(target.operator, cst.NotEqual):
+        return True
+    return None
+
+
+def evaluate_module(foreign: ForeignModule, imports: Imports) -> None:
+    """Run an imported project module's top level with an interpreter of its own."""
+    assert foreign.module is not None
+    interpreter = Interpreter(
+        foreign.module, foreign.file.text or "", imports=imports, path=foreign.path, main=False
+    )
+    interpreter.root.foreign = foreign
+    interpreter.evaluate()
+    foreign.owners = interpreter.owners
+    foreign.scope = interpreter.root
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -137,6 +137,7 @@ class Function(Value):
     owner: Class | None = None
     closure: Any = None  # the enclosing function's frame, for nested functions
     top: Any = None  # the module-level statement that holds the definition
+    scope: Any = None  # the module it was defined in (imports.ModuleScope)
 
 
 @dataclass(eq=False)
@@ -145,6 +146,7 @@ class Class(Value):
     methods: dict[str, Function]
     kind: str  # "model" | "layer" | "plain"
     attrs: dict[str, Value] = field(default_factory=dict)
+    scope: Any = None  # the module it was defined in (imports.ModuleScope)
 
 
 @dataclass(eq=False)
