@@ -137,12 +137,14 @@ class Project:
         self.display_base = display_base
         self._folders: dict[str, _Entry | None] = {}
         self._files: dict[str, tuple[str, str | None]] = {}
+        self._resolved: dict[tuple[str | None, int, str], tuple[str, str, tuple]] = {}
+        self._displays: dict[tuple[str, bool], str] = {}
         self._src: tuple[str, ...] | None = None
         self._libraries: frozenset[str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:  # workers start with empty memos
         state = dict(self.__dict__)
-        state.update(_folders={}, _files={}, _src=None, _libraries=None)
+        state.update(_folders={}, _files={}, _resolved={}, _displays={}, _src=None, _libraries=None)
         return state
 
     # ------------------------------------------------------------------ per analysed file
@@ -172,6 +174,12 @@ class Project:
                 roots.extend(m for m in matches if os.path.isdir(m) and m not in roots)
             self._src = tuple(roots)
         return self._src
+
+    def set_text(self, path: str, text: str) -> None:
+        """From now on the file at ``path`` reads as ``text`` (a fix not yet written)."""
+        path = _normal(path)
+        self.overlay[path] = text
+        self._files.pop(path, None)
 
     def listing(self, folder: str) -> dict[str, bool] | None:
         entry = self._folders.get(folder, _MISSING)
@@ -215,6 +223,13 @@ class Project:
     def display(self, path: str, importer_display: str) -> str:
         """How a message names the project file ``path``: relative to the display base
         (the current directory) when the analysed file is shown relative, else absolute."""
+        key = (path, os.path.isabs(importer_display))
+        shown = self._displays.get(key)
+        if shown is None:
+            shown = self._displays[key] = self._display(path, importer_display)
+        return shown
+
+    def _display(self, path: str, importer_display: str) -> str:
         if self.display_base is None and os.path.isabs(importer_display):
             return path
         base = self.display_base or os.getcwd()
@@ -228,7 +243,16 @@ class Project:
 
     def resolve(self, importer: str | None, level: int, name: str) -> tuple[str, str, tuple]:
         """``(kind, path, locations)`` of what the import names; kind "" when it is not a
-        project module. Pure function of the file system and the settings."""
+        project module. Pure function of the file system and the settings (and of the
+        importing file's folder only): memoised for the run."""
+        key = (os.path.dirname(importer) if importer is not None else None, level, name)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(importer, level, name)
+            self._resolved[key] = found
+        return found
+
+    def _resolve(self, importer: str | None, level: int, name: str) -> tuple[str, str, tuple]:
         parts = [part for part in name.split(".") if part] if name else []
         if level > 0:
             if importer is None:

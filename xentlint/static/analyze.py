@@ -13,7 +13,7 @@ import bisect
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from xentlint.diagnostics import RawFinding, RawPlace
 from xentlint.facts import Binding, Facts, Finding
 from xentlint.guard import pathological, too_complex, too_complex_to_compile
 from xentlint.modules import MODULE, ModuleFinder
+from xentlint.static.imports import imported_names
 
 # A file that mentions none of these cannot produce a finding of any rule.
 _RELEVANT_WORDS = ("crossentropy", "cross_entropy", "softmax", "sigmoid")
@@ -146,42 +147,22 @@ def analyze_source(
     return _locate(analysis, describe_line, available, positions)
 
 
-# Import statements, found without parsing (the prefilter of files that import the project).
-_IMPORT_LINE = re.compile(
-    r"^[ \t]*(?:from[ \t]+(?P<dots>\.*)[ \t]*(?P<module>[\w.]*)[ \t]+import[ \t]+"
-    r"(?P<names>\([^)]*\)|[^\n#;]*)|import[ \t]+(?P<plain>[^\n#;]+))",
-    re.MULTILINE,
-)
-_AS = re.compile(r"\s+as\s+\w+\s*$")
 #: The project modules the prefilter reads at most, following imports of imports.
 MAX_PREFILTER_MODULES = 200
 
 
-def imported_names(source: str) -> list[tuple[int, str]]:
-    """``(level, dotted name)`` of every module an import statement of ``source`` may
-    name (``from a import b`` gives ``a`` and ``a.b``, which may be a submodule)."""
-    out: list[tuple[int, str]] = []
-    for match in _IMPORT_LINE.finditer(source):
-        if match.group("plain") is not None:
-            for item in match.group("plain").split(","):
-                name = _AS.sub("", item.strip()).strip()
-                if name:
-                    out.append((0, name))
-            continue
-        level, module = len(match.group("dots")), match.group("module")
-        if not level and not module:
-            continue
-        out.append((level, module))
-        for item in match.group("names").strip("()").split(","):
-            name = _AS.sub("", item.strip()).strip()
-            if name and name != "*" and name.isidentifier():
-                out.append((level, f"{module}.{name}" if module else name))
-    return out
+#: A file that names no loss nor activation can still bind one built elsewhere: when it
+#: says one of these (``model.compile(loss=LOSS)``, ``model.fit``, ``loss_fn(y, p)``).
+_BINDING_WORDS = ("compile", "fit", "loss")
 
 
 def imports_relevant(source: str, project: ModuleFinder) -> bool:
-    """Whether a project module that ``source`` imports (or one they import) passes the
-    prefilter: a file whose text is irrelevant can still compile a model built elsewhere."""
+    """Whether a file whose own text fails the prefilter must still be analysed: it binds
+    a loss (compile, fit, a loss call) and a project module it imports, or one they import,
+    passes the prefilter (``model.compile(loss=LOSS)`` with ``LOSS`` from ``config.py``)."""
+    folded = source.casefold()
+    if not any(word in folded for word in _BINDING_WORDS):
+        return False
     pending = [(project.path, source)]
     seen: set[str] = set()
     while pending and len(seen) < MAX_PREFILTER_MODULES:
@@ -286,7 +267,7 @@ def _interpret(
 
     imports = None
     if project is not None:
-        imports = Imports(project, evaluate_module, parse_project_module)
+        imports = Imports(project, evaluate_module, parse_project_module, source)
     try:
         path = project.path if project is not None else None
         interpreter = Interpreter(module, source, imports=imports, path=path)
@@ -339,8 +320,8 @@ def _interpret_foreign(
     from xentlint.static.interpreter import Interpreter, evaluate_module
 
     try:
-        imports = Imports(finder, evaluate_module, parse_project_module)
         text = foreign.file.text or ""
+        imports = Imports(finder, evaluate_module, parse_project_module, text)
         interpreter = Interpreter(foreign.module, text, imports=imports, path=foreign.path)
         return run_checks(interpreter.run(), codes)
     except Exception:  # noqa: BLE001 - unknown: nothing of its own to subtract
@@ -490,10 +471,31 @@ def _locate(
     fixes: dict[int, str] | None = None,
     positions: Any = None,
 ) -> list[RawFinding]:
+    out: dict[tuple[str, int, int], RawFinding] = {}
+    for _, raw in _located(analysis, describe_line, fixes, positions):
+        key = (raw.code, raw.line, raw.column)
+        if key not in out:
+            out[key] = raw
+    return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
+
+
+def locate(
+    analysis: Analysis, describe_line: Callable[[int, int], str] | None = None
+) -> list[tuple[Finding, RawFinding]]:
+    """Each finding that has a position, with its raw finding (the fixer's view: every
+    finding, positions from the whole module)."""
+    return list(_located(analysis, describe_line or plain_line, None, None))
+
+
+def _located(
+    analysis: Analysis,
+    describe_line: Callable[[int, int], str],
+    fixes: dict[int, str] | None,
+    positions: Any,
+) -> Iterator[tuple[Finding, RawFinding]]:
     if positions is None:
         positions = node_positions(analysis.module)
     reasons = analysis.fix_reasons or {}
-    out: dict[tuple[str, int, int], RawFinding] = {}
     for finding in analysis.findings:
         anchor = finding.anchor
         elsewhere = analysis.origin(anchor)
@@ -531,22 +533,21 @@ def _locate(
             message += f" {reason[:1].upper()}{reason[1:]}."
         own_place = _place(None, where)
         places = [place for place in places if place != own_place]
-        key = (finding.code, where.start.line, where.start.column)
-        if key in out:
-            continue
-        out[key] = RawFinding(
-            finding.code,
-            prefix + message,
-            where.start.line,
-            where.start.column + 1,
-            where.end.line,
-            where.end.column + 1,
-            finding.fix_title,
-            (fixes or {}).get(id(finding)),
-            tuple(places),
-            reason,
+        yield (
+            finding,
+            RawFinding(
+                finding.code,
+                prefix + message,
+                where.start.line,
+                where.start.column + 1,
+                where.end.line,
+                where.end.column + 1,
+                finding.fix_title,
+                (fixes or {}).get(id(finding)),
+                tuple(places),
+                reason,
+            ),
         )
-    return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
 
 
 def _place(display: str | None, where: Any) -> RawPlace:

@@ -5,10 +5,12 @@
 The file system is the pipeline's business (:class:`xentlint.modules.ModuleFinder`); this
 module turns what it finds into values:
 
-* a project module is parsed and its top level run once per process (memoised by path and
-  content, :data:`MEMO`), by an interpreter of its own: what it binds is its namespace. The
-  facts it records there are its own (reported when that file is linted), not the
-  importer's;
+* an import binds a :class:`Lazy` name: the module is parsed and its top level run when a
+  name it binds is first used (``import tensorflow_addons as tfa`` then ``tfa.losses.X``
+  evaluates the package's ``__init__.py`` and ``losses``, not the whole library). Each
+  module is evaluated once per process (memoised by path and content, :data:`MEMO`), by
+  an interpreter of its own: what it binds is its namespace. The facts it records there
+  are its own (reported when that file is linted), not the importer's;
 * each analysis works on a copy of the namespaces it uses (:func:`clone`): a model that
   ``train.py`` compiles is not compiled for ``eval.py``;
 * an import cycle, a chain deeper than :data:`MAX_IMPORT_DEPTH`, a module that cannot be
@@ -21,6 +23,7 @@ tells whether the memo is still current (a module it imports changed on disk mea
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -49,6 +52,8 @@ MAX_IMPORT_DEPTH = 8
 MEMO_CHARACTERS = 1_000_000
 #: How many modules were parsed and evaluated (tests check "once per run" with it).
 EVALUATIONS: Counter[str] = Counter()
+#: Modules explored to find the import cycles a module is part of (see Imports.cyclic).
+MAX_CYCLE_SEARCH = 64
 
 Signature = tuple[str, str, str]  # kind, path, digest of what one lookup found
 Lookup = tuple[str | None, int, str]  # importer, level, name
@@ -78,6 +83,17 @@ class ModuleValue(Value):
 
 
 @dataclass(eq=False)
+class Lazy(Value):
+    """A name an import of a project module binds, evaluated when it is used: the module
+    ``name`` (``level`` dots, imported by ``importer``), or its attribute ``attr``."""
+
+    importer: str | None
+    level: int
+    name: str
+    attr: str | None = None
+
+
+@dataclass(eq=False)
 class ForeignModule:
     """A project module: its tree, and its namespace once evaluated."""
 
@@ -88,6 +104,9 @@ class ForeignModule:
     owners: dict[Any, Any] = field(default_factory=dict)  # node -> its top-level statement
     tops: frozenset[int] = frozenset()  # ids of its top-level statements
     lookups: list[tuple[Lookup, Signature]] = field(default_factory=list)
+    tainted: bool = False  # saw a cycle or the depth limit: not kept in the memo
+    cyclic: frozenset[str] = frozenset()  # the modules it imports that import it back
+    imported: list[ForeignModule] = field(default_factory=list)  # what its evaluation used
     #: computed by the static front end when a finding needs them (analyze.py)
     positions: Any = None
     own: dict[tuple[str, ...], Any] = field(default_factory=dict)
@@ -102,6 +121,50 @@ class ForeignModule:
 
     def holds(self, statement: Any) -> bool:
         return id(statement) in self.tops
+
+
+# Import statements, found without parsing (the prefilter, the search for cycles).
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<dots>\.*)[ \t]*(?P<module>[\w.]*)[ \t]+import[ \t]+"
+    r"(?P<names>\([^)]*\)|[^\n#;]*)|import[ \t]+(?P<plain>[^\n#;]+))",
+    re.MULTILINE,
+)
+_AS = re.compile(r"\s+as\s+\w+\s*$")
+
+
+def imported_names(source: str) -> list[tuple[int, str]]:
+    """``(level, dotted name)`` of every module an import statement of ``source`` may
+    name (``from a import b`` gives ``a`` and ``a.b``, which may be a submodule)."""
+    out: list[tuple[int, str]] = []
+    for match in _IMPORT_LINE.finditer(source):
+        if match.group("plain") is not None:
+            for item in match.group("plain").split(","):
+                name = _AS.sub("", item.strip()).strip()
+                if name:
+                    out.append((0, name))
+            continue
+        level, module = len(match.group("dots")), match.group("module")
+        if not level and not module:
+            continue
+        out.append((level, module))
+        for item in match.group("names").strip("()").split(","):
+            name = _AS.sub("", item.strip()).strip()
+            if name and name != "*" and name.isidentifier():
+                out.append((level, f"{module}.{name}" if module else name))
+    return out
+
+
+_NAMES: OrderedDict[str, list[tuple[int, str]]] = OrderedDict()  # text -> imported_names
+
+
+def _names_of(text: str) -> list[tuple[int, str]]:
+    found = _NAMES.get(text)
+    if found is None:
+        found = imported_names(text)
+        _NAMES[text] = found
+        if len(_NAMES) > 512:
+            _NAMES.popitem(last=False)
+    return found
 
 
 class _Memo:
@@ -129,6 +192,11 @@ class _Memo:
             _, evicted = self.entries.popitem(last=False)
             self.characters -= len(evicted.file.text or "")
 
+    def remove(self, key: tuple[str, str]) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.characters -= len(old.file.text or "")
+
     def clear(self) -> None:
         self.entries.clear()
         self.characters = 0
@@ -142,12 +210,68 @@ Evaluator = Callable[["ForeignModule", "Imports"], None]
 class Imports:
     """The project imports of one analysis (the analysed file and what it imports)."""
 
-    def __init__(self, finder: ModuleFinder, evaluate: Evaluator, parse: Callable[[str], Any]):
+    def __init__(
+        self,
+        finder: ModuleFinder,
+        evaluate: Evaluator,
+        parse: Callable[[str], Any],
+        root_text: str = "",
+    ) -> None:
         self.finder = finder
+        self.root_text = root_text  # the analysed file's source (its own import cycles)
         self.evaluate = evaluate
         self.parse = parse
         self.running: list[ForeignModule] = []  # evaluations in progress, innermost last
         self.used: list[ForeignModule] = []  # every module whose values this analysis saw
+        self._root_cyclic: frozenset[str] | None = None
+
+    # ------------------------------------------------------------------ cycles
+
+    def cyclic(self, path: str | None, text: str) -> frozenset[str]:
+        """The project modules that the module at ``path`` imports and that import it back,
+        directly or not: an import cycle. Found on the import statements (not on what runs),
+        so every file sees the same cycles whatever it was linted after: the names a module
+        imports from its own cycle are unknown, the rule the issue sets for cycles."""
+        if path is None:
+            return frozenset()
+        edges: dict[str, list[str]] = {}
+        texts = {path: text}
+        pending = [path]
+        while pending and len(edges) < MAX_CYCLE_SEARCH:
+            node = pending.pop(0)
+            targets: list[str] = []
+            for level, name in _names_of(texts[node]):
+                found = self.find(node, level, name)
+                if found is None or found.kind != MODULE or not found.path:
+                    continue
+                if found.path not in targets:
+                    targets.append(found.path)
+                if found.path not in texts and found.text is not None:
+                    texts[found.path] = found.text
+                    pending.append(found.path)
+            edges[node] = targets
+        back = {path}  # the explored modules that lead back to ``path``
+        changed = True
+        while changed:
+            changed = False
+            for node, targets in edges.items():
+                if node not in back and any(target in back for target in targets):
+                    back.add(node)
+                    changed = True
+        return frozenset(target for target in edges.get(path, ()) if target in back)
+
+    def closes_cycle(self, importer: str | None, target: str | None, scope_foreign: Any) -> bool:
+        """Whether an import in ``importer`` (a module of ``scope_foreign``, or the analysed
+        file) of the module at ``target`` stays within an import cycle."""
+        if target is None:
+            return False
+        if scope_foreign is not None:
+            cyclic = scope_foreign.cyclic
+        else:
+            if self._root_cyclic is None:
+                self._root_cyclic = self.cyclic(self.finder.path, self.root_text)
+            cyclic = self._root_cyclic
+        return target in cyclic
 
     # ------------------------------------------------------------------ lookups
 
@@ -157,6 +281,16 @@ class Imports:
         for module in self.running:
             module.lookups.append(((importer, level, name), signature))
         return found
+
+    def in_cycle(self, found: ModuleFile) -> bool:
+        """Whether importing ``found`` now closes a cycle (it is being evaluated, or it is
+        the analysed file): its names are unknown then, as the issue's rule says."""
+        if found.path is not None and (
+            found.path == self.finder.path or any(m.path == found.path for m in self.running)
+        ):
+            self._taint()
+            return True
+        return False
 
     def module(self, importer: str | None, level: int, name: str) -> ModuleValue | Value | None:
         """The value ``import name`` binds: a :class:`ModuleValue`, UNKNOWN, or None when it
@@ -169,7 +303,8 @@ class Imports:
         if found.kind != MODULE or found.path is None or found.text is None:
             return UNKNOWN
         if found.path == self.finder.path:
-            return UNKNOWN  # the file imports itself (a script named like a library)
+            self._taint()  # what the modules on the way get depends on where we started
+            return UNKNOWN  # the analysed file, imported back (a cycle through it)
         foreign = self._evaluated(found)
         if foreign is None or foreign.scope is None:
             return UNKNOWN
@@ -181,13 +316,22 @@ class Imports:
             cached = MEMO.get(key)
         if cached is not None:
             if cached.state == "running":
+                self._taint()
                 return None  # an import cycle: its names are not known yet
             if self._replay(cached):
                 return self._use(cached)
         return self._fresh(found, key)
 
+    def _taint(self) -> None:
+        """The modules being evaluated saw a cycle or the depth limit: their namespaces
+        depend on the module the evaluation started from, so none of them is memoised (the
+        output must not depend on the order files are linted in)."""
+        for module in self.running:
+            module.tainted = True
+
     def _fresh(self, found: ModuleFile, key: tuple[str, str]) -> ForeignModule | None:
         if len(self.running) >= MAX_IMPORT_DEPTH:
+            self._taint()
             return None
         foreign = ForeignModule(found)
         with MEMO.lock:
@@ -198,6 +342,7 @@ class Imports:
             EVALUATIONS[found.path or ""] += 1
             foreign.module = self.parse(found.text or "")
             foreign.tops = frozenset(id(stmt) for stmt in foreign.module.body)
+            foreign.cyclic = self.cyclic(found.path, found.text or "")
             self.evaluate(foreign, self)
             foreign.state = "done" if foreign.scope is not None else "failed"
         except Exception:  # noqa: BLE001 - does not parse, or an interpreter bug: unknown
@@ -205,6 +350,10 @@ class Imports:
             foreign.scope = None
         finally:
             self.running.pop()
+            if foreign.tainted:
+                with MEMO.lock:
+                    if MEMO.get(key) is foreign:
+                        MEMO.remove(key)
         return self._use(foreign) if foreign.state == "done" else None
 
     def _replay(self, cached: ForeignModule) -> bool:
@@ -221,8 +370,14 @@ class Imports:
     def _use(self, foreign: ForeignModule) -> ForeignModule | None:
         if foreign.state != "done":
             return None
-        if foreign not in self.used:
-            self.used.append(foreign)
+        if self.running and foreign not in self.running[-1].imported:
+            self.running[-1].imported.append(foreign)
+        pending = [foreign]
+        while pending:  # its values may hold nodes of the modules it imported in turn
+            module = pending.pop()
+            if module not in self.used:
+                self.used.append(module)
+                pending.extend(module.imported)
         return foreign
 
     # ------------------------------------------------------------------ origins

@@ -24,12 +24,15 @@ from xentlint.knowledge.layers import LAYER_BASES
 from xentlint.knowledge.models import MODEL_BASES
 from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
+from xentlint.modules import UNKNOWN as UNKNOWN_MODULE
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.frames import Args, Frame, const_int, dotted
 from xentlint.static.imports import (
+    MAX_IMPORT_DEPTH,
     Clones,
     ForeignModule,
     Imports,
+    Lazy,
     ModuleScope,
     ModuleValue,
     public_names,
@@ -82,6 +85,8 @@ class Interpreter(KerasSemantics):
         self.clones = Clones(self.models_append) if imports is not None else None
         #: id(fact or model) -> the call of this module that made it in an imported one
         self.entries: dict[int, cst.CSTNode] = {}
+        self.forced: dict[int, tuple[Lazy, Value]] = {}  # id(lazy name) -> its value here
+        self.forcing = 0
         self.bindings: list[Binding] = []
         self.sites: list[ActivationSite] = []
         self.models: list[Model] = []
@@ -219,11 +224,47 @@ class Interpreter(KerasSemantics):
             pass
 
     def _project_module(self, level: int, name: str) -> Value | None:
-        """What an import of a project module binds; None: not a project module."""
+        """What an import of a project module binds (a name evaluated when used); None:
+        not a project module."""
         if self.imports is None:
             return None
-        found = self.imports.module(self.scope.path, level, name)
-        return self._local(found) if found is not None else None
+        found = self.imports.find(self.scope.path, level, name)
+        if found is None:
+            return None
+        if found.kind == UNKNOWN_MODULE or self.imports.in_cycle(found):
+            return UNKNOWN
+        if self.imports.closes_cycle(self.scope.path, found.path, self.scope.foreign):
+            return UNKNOWN
+        return Lazy(self.scope.path, level, name)
+
+    def force(self, value: Value) -> Value:
+        """The value of a lazily imported name (the module is evaluated now, once)."""
+        if not isinstance(value, Lazy):
+            return value
+        known = self.forced.get(id(value))
+        if known is not None:
+            return known[1]
+        result: Value = UNKNOWN
+        self.forcing += 1  # a name re-exported through a chain of modules: bounded
+        try:
+            if self.imports is not None and self.forcing <= MAX_IMPORT_DEPTH:
+                result = self._forced(value)
+        finally:
+            self.forcing -= 1
+        self.forced[id(value)] = (value, result)
+        return result
+
+    def _forced(self, value: Lazy) -> Value:
+        result: Value = UNKNOWN
+        if self.imports is not None:
+            found = self.imports.module(value.importer, value.level, value.name)
+            if found is not None:
+                module = self._local(found)
+                if value.attr is None:
+                    result = module
+                elif isinstance(module, ModuleValue):
+                    result = self.module_attribute(module, value.attr)
+        return result
 
     def _local(self, value: Value) -> Value:
         """This analysis' copy of a value of an imported module."""
@@ -234,7 +275,7 @@ class Interpreter(KerasSemantics):
     def module_attribute(self, module: ModuleValue, attr: str) -> Value:
         """``module.attr``: a name the module binds, else its submodule ``attr``."""
         if module.scope is not None and attr in module.scope.globals:
-            return module.scope.globals[attr]
+            return self.force(module.scope.globals[attr])
         if self.imports is None:
             return UNKNOWN
         name = f"{module.name}.{attr}" if module.name else attr
@@ -270,6 +311,7 @@ class Interpreter(KerasSemantics):
 
     def _bind_from(self, node: cst.ImportFrom, module: Value, frame: Frame) -> None:
         if isinstance(node.names, cst.ImportStar):
+            module = self.force(module)  # the names are those the module binds: evaluate it
             if isinstance(module, ModuleValue) and module.scope is not None:
                 for name in public_names(module.scope):
                     frame.locals[name] = module.scope.globals.get(name, UNKNOWN)
@@ -278,8 +320,9 @@ class Interpreter(KerasSemantics):
             target = alias.asname.name if alias.asname else alias.name
             if not isinstance(target, cst.Name) or not isinstance(alias.name, cst.Name):
                 continue
-            if isinstance(module, ModuleValue):
-                frame.locals[target.value] = self.module_attribute(module, alias.name.value)
+            if isinstance(module, Lazy):
+                lazy = Lazy(module.importer, module.level, module.name, alias.name.value)
+                frame.locals[target.value] = lazy
             else:
                 frame.locals[target.value] = UNKNOWN
 
@@ -536,10 +579,13 @@ class Interpreter(KerasSemantics):
         f: Frame | None = frame
         while f is not None:
             if name in f.locals:
-                return f.locals[name]
+                value = f.locals[name]
+                return self.force(value) if type(value) is Lazy else value
             f = f.parent
-        if name in self.globals:
-            return self.globals[name]
+        scope_globals = self.scope.globals
+        if name in scope_globals:
+            value = scope_globals[name]
+            return self.force(value) if type(value) is Lazy else value
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
         if name == "enumerate":
@@ -705,7 +751,7 @@ class Interpreter(KerasSemantics):
     def call(self, node: cst.Call, frame: Frame) -> Value:
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
-        if self.scope is self.root and self.imports is not None and _imported(func, self.root):
+        if self.imports is not None and self.scope is self.root and _imported(func, self.root):
             marks = (len(self.sites), len(self.bindings), len(self.models))
             try:
                 return self._call(func, node, args)
@@ -747,10 +793,13 @@ class Interpreter(KerasSemantics):
 
 def _imported(func: Value, root: ModuleScope) -> bool:
     """Whether calling ``func`` runs code of another module (an imported function or class)."""
-    if isinstance(func, BoundMethod):
-        func = func.func
-    if isinstance(func, (Function, Class)):
-        return func.scope is not None and func.scope is not root
+    kind = type(func)
+    if kind is BoundMethod:
+        func = func.func  # type: ignore[attr-defined]
+        kind = type(func)
+    if kind is Function or kind is Class:
+        scope = func.scope  # type: ignore[attr-defined]
+        return scope is not None and scope is not root
     return False
 
 
