@@ -424,15 +424,16 @@ class _StatementPositions:
 
 def _candidates(analysis: Analysis, finding: Finding) -> list[Any]:
     """Nodes of the analysed module where a finding whose own node lies in an imported
-    module can be reported, best first: the loss or the compile call that binds it, a
-    place its message names, the call that ran the imported code."""
+    module can be reported, best first: the loss or the compile call that binds it, the
+    call that ran the imported code (which compiled or built it), a place its message
+    names."""
     nodes: list[Any] = []
     fact = finding.fact
     if isinstance(fact, Binding):
         nodes += [fact.loss.anchor, fact.anchor]
-    nodes += list(finding.related)
     entries = analysis.entries or {}
     nodes.append(entries.get(id(fact)))
+    nodes += list(finding.related)
     return [node for node in nodes if node is not None and analysis.origin(node) is None]
 
 

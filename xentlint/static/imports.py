@@ -438,7 +438,15 @@ class Clones:
         if known is not None:
             return known[1]
         if isinstance(value, Model):
-            model = replace(value, compiles=list(value.compiles), fits=list(value.fits))
+            model = replace(
+                value,
+                compiles=list(value.compiles),
+                fits=list(value.fits),
+                used=set(value.used),
+                # compiled by the module that made it: not this analysis' own compiles
+                borrowed=set(range(len(value.compiles))),
+                replaced=set(value.replaced),
+            )
             self.values[id(value)] = (value, model)
             model.outputs = self.value(value.outputs)
             model.current = self.value(value.current)

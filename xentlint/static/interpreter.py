@@ -96,6 +96,7 @@ class Interpreter(KerasSemantics):
         self.instances: dict[int, Value] = {}
         self.depth = 0
         self.cond = 0
+        self.guessing = False
         # the top-level statement each evaluated node sits in: positions are then computed
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
@@ -117,9 +118,13 @@ class Interpreter(KerasSemantics):
             made = len(self.bindings)
             self._finalize_model(model)
             entry = self.entries.get(id(model))
-            if entry is not None:
-                for binding in self.bindings[made:]:
-                    self.entries.setdefault(id(binding), entry)
+            compiled_by = {  # loss node -> the call into another module that compiled it
+                id(c[2]): self.entries[id(c)] for c in model.compiles if id(c) in self.entries
+            }
+            for binding in self.bindings[made:]:
+                where = compiled_by.get(id(binding.anchor), entry)
+                if where is not None:
+                    self.entries.setdefault(id(binding), where)
         return Facts(tuple(self.bindings), tuple(self.sites))
 
     def evaluate(self) -> ModuleScope:
@@ -134,6 +139,7 @@ class Interpreter(KerasSemantics):
         # Functions and methods nobody called still build and compile models: run them
         # once with unknown arguments.
         seen = 0
+        self.guessing = True
         while seen < len(self.functions) or any(id(c) not in self.instances for c in self.classes):
             for cls in list(self.classes):
                 if id(cls) not in self.instances:
@@ -753,6 +759,8 @@ class Interpreter(KerasSemantics):
         args = self._args(node, frame)
         if self.imports is not None and self.scope is self.root and _imported(func, self.root):
             marks = (len(self.sites), len(self.bindings), len(self.models))
+            passed = [v for v in (*args.pos, *args.kw.values()) if isinstance(v, Model)]
+            compiled = [len(model.compiles) for model in passed]
             try:
                 return self._call(func, node, args)
             finally:
@@ -760,6 +768,8 @@ class Interpreter(KerasSemantics):
                     *self.sites[marks[0] :],
                     *self.bindings[marks[1] :],
                     *self.models[marks[2] :],
+                    # a model of this module compiled by the imported code (a helper)
+                    *(c for m, k in zip(passed, compiled, strict=True) for c in m.compiles[k:]),
                 )
                 for fact in made:
                     self.entries.setdefault(id(fact), node)

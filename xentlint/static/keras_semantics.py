@@ -8,6 +8,7 @@ Python; these methods give library calls (``keras.layers.Dense(...)``,
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import libcst as cst
 
@@ -79,6 +80,9 @@ class KerasSemantics:
     sites: list[ActivationSite]
     models: list[Model]
     cond: int
+    guessing: bool  # running functions nobody called: what they do may never happen
+    root: Any  # the analysed module (imports.ModuleScope) ...
+    scope: Any  # ... and the one whose code runs now
 
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
         raise NotImplementedError
@@ -410,6 +414,11 @@ class KerasSemantics:
             if metrics is None and len(args.pos) > 2 and isinstance(args.pos[2], Seq):
                 metrics = args.pos[2]
             if loss is not None:
+                if self.cond <= model.ctx_depth and not self.guessing:
+                    # runs whenever the model exists, after the compiles before it
+                    model.replaced.update(model.borrowed - model.used)
+                if self.scope is not self.root:
+                    model.borrowed.add(len(model.compiles))
                 loss_node = args.node("loss", 1)
                 model.compiles.append((loss, metrics or UNKNOWN, loss_node or node))
             return Const(None)
@@ -420,6 +429,10 @@ class KerasSemantics:
                 y = x if isinstance(x, Dataset) else UNKNOWN
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
+                model.used.add(len(model.compiles) - 1)
+            return UNKNOWN
+        if name in ("evaluate", "evaluate_generator", "test_on_batch") and model.compiles:
+            model.used.add(len(model.compiles) - 1)
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
@@ -444,6 +457,8 @@ class KerasSemantics:
         if not heads:
             return
         for number, (loss_value, metrics_value, loss_node) in enumerate(model.compiles):
+            if number in model.replaced:
+                continue
             label_sets = [y for i, y in model.fits if i == number and not isinstance(y, Const)]
             label_sets = label_sets or [UNKNOWN]
             for index, (key, head) in enumerate(heads):
