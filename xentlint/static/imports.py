@@ -445,7 +445,6 @@ class Clones:
                 used=set(value.used),
                 # compiled by the module that made it: not this analysis' own compiles
                 borrowed=set(range(len(value.compiles))),
-                replaced=set(value.replaced),
             )
             self.values[id(value)] = (value, model)
             model.outputs = self.value(value.outputs)

@@ -415,8 +415,7 @@ class KerasSemantics:
                 metrics = args.pos[2]
             if loss is not None:
                 if self.cond <= model.ctx_depth and not self.guessing:
-                    # runs whenever the model exists, after the compiles before it
-                    model.replaced.update(model.borrowed - model.used)
+                    model.settled = len(model.compiles)  # runs after the compiles before it
                 if self.scope is not self.root:
                     model.borrowed.add(len(model.compiles))
                 loss_node = args.node("loss", 1)
@@ -429,10 +428,10 @@ class KerasSemantics:
                 y = x if isinstance(x, Dataset) else UNKNOWN
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
-                model.used.add(len(model.compiles) - 1)
+                model.used.update(range(model.settled, len(model.compiles)))
             return UNKNOWN
-        if name in ("evaluate", "evaluate_generator", "test_on_batch") and model.compiles:
-            model.used.add(len(model.compiles) - 1)
+        if name in ("evaluate", "evaluate_generator", "test_on_batch"):
+            model.used.update(range(model.settled, len(model.compiles)))
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
@@ -457,8 +456,8 @@ class KerasSemantics:
         if not heads:
             return
         for number, (loss_value, metrics_value, loss_node) in enumerate(model.compiles):
-            if number in model.replaced:
-                continue
+            if number in model.borrowed and number not in model.used:
+                continue  # another module's compile that nothing trains or evaluates with
             label_sets = [y for i, y in model.fits if i == number and not isinstance(y, Const)]
             label_sets = label_sets or [UNKNOWN]
             for index, (key, head) in enumerate(heads):

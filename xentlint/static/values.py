@@ -104,14 +104,14 @@ class Model(Value):
     # (index of the compile in force, labels) for each fit: a fit trains with the loss of
     # the latest compile before it
     fits: list[tuple[int, Value]] = field(default_factory=list)
-    #: numbers of the compiles a fit or an evaluate ran with
+    #: numbers of the compiles a fit or an evaluate may have run with: those since the
+    #: latest compile that surely ran after the ones before it (``settled``)
     used: set[int] = field(default_factory=set)
-    #: numbers of the compiles made by another module's code (a helper, or the module
-    #: that built the model), and of those of them that nothing ran with before a later
-    #: compile that surely runs after them replaced them (a course's grading helper that
-    #: compiles the model only to list its layers)
+    settled: int = 0
+    #: numbers of the compiles made by another module's code (a helper, or the module that
+    #: built the model): checked only when a fit or an evaluate may have run with them (a
+    #: course's grading helper compiles the model only to list its layers)
     borrowed: set[int] = field(default_factory=set)
-    replaced: set[int] = field(default_factory=set)
     obj: Object | None = None  # attributes and methods of a subclassed model
 
 
