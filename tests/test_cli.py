@@ -281,7 +281,9 @@ def test_syntax_error_and_unreadable_files_do_not_stop_the_run(
     assert lines[2].startswith("c_nb.ipynb:1:2: XEN902 unreadable file: malformed notebook")
     assert lines[3].startswith("d_deep.py:1:")  # too deeply nested for the parser: XEN901
     assert " XEN901 " in lines[3]
-    assert lines[4] == "Found 4 errors in 4 files."
+    assert lines[4] == (
+        "No findings in 1 file; 4 files could not be analysed (syntax errors: 2, unreadable: 2)."
+    )
     assert err == ""
 
 

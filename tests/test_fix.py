@@ -152,18 +152,33 @@ def _program(path: Path, text: str) -> str:
     return program_from_text(text, path.name).text
 
 
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
 @pytest.mark.parametrize("path", EVERY, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixing_any_fixture(path: Path, unsafe: bool) -> None:
     text = _read(path)
     result = fix_source(text, path=path.name, unsafe=unsafe, config=ALL)
     assert result.failed == []
-    # the result parses (a notebook: its program)
+    # the result parses (a notebook: its program, and each %%writefile file that did)
     program = _program(path, result.text)
     ast.parse(program)
     cst.parse_module(program)
     if path.suffix == ".ipynb":
         json.loads(result.text)
+        before = program_from_text(text, path.name).scripts
+        after = program_from_text(result.text, path.name).scripts
+        assert len(before) == len(after)
+        for old, new in zip(before, after, strict=True):
+            if _parses(old.text):
+                ast.parse(new.text)
+                cst.parse_module(new.text)
     # fixing again changes nothing
     again = fix_source(result.text, path=path.name, unsafe=unsafe, config=ALL)
     assert again.text == result.text and again.applied == []
@@ -295,17 +310,22 @@ def test_crlf_and_tabs_are_kept() -> None:
     assert result.text == fix_source(SOURCE).text.replace("\n", "\r\n")
 
 
-def test_conflicting_fixes_on_one_loss() -> None:
-    """XEN102 (from_logits) and XEN104 (binary) on one string merge into one edit."""
+def test_one_unit_sparse_loss_gets_one_coherent_fix() -> None:
+    """Dense(1) + a sparse loss: XEN104 alone, and its fix leaves no XEN102 behind.
+
+    The safe fix used to add from_logits=True (XEN102) and leave a one-class sparse loss
+    that cannot learn; XEN104's fix now makes the binary loss read logits in one edit.
+    """
     text = (
         "import keras\n"
         "m = keras.Sequential([keras.layers.Dense(1)])\n"
         "m.compile(loss='sparse_categorical_crossentropy')\n"
     )
-    assert "keras.losses.SparseCategoricalCrossentropy(from_logits=True)" in fix_source(text).text
+    assert fix_source(text).text == text  # no safe fix: the only finding is XEN104
     unsafe = fix_source(text, unsafe=True)
     assert "m.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))" in unsafe.text
-    assert sorted(f.code for f in unsafe.applied) == ["XEN102", "XEN104"]
+    assert [f.code for f in unsafe.applied] == ["XEN104"]
+    assert lint_source(unsafe.text) == []
 
 
 def test_spelling_follows_the_keras_flavour() -> None:

@@ -494,6 +494,95 @@ def test_xen107_compile_accuracy_uses_half_and_fix_keeps_predictions():
     )
 
 
+def test_xen107_recall_and_auc_on_logits_and_their_fixes():
+    import keras
+    import numpy as np
+
+    def value(metric, y, z) -> float:
+        metric.update_state(np.array(y, "float32")[:, None], np.array(z, "float32")[:, None])
+        return float(metric.result())
+
+    logits = [0.3, 0.4, -1.0, -2.0, 2.0, -0.2]
+    labels = [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    # reference: every positive has a positive logit, every negative a negative one
+    assert all((z > 0) == (t == 1.0) for z, t in zip(logits, labels, strict=True))
+    assert value(keras.metrics.Recall(), labels, logits) == pytest.approx(1 / 3)
+    assert value(keras.metrics.Recall(thresholds=0.0), labels, logits) == pytest.approx(1.0)
+    assert value(keras.metrics.Precision(thresholds=0.0), labels, logits) == pytest.approx(1.0)
+    probs = [_sigmoid(z) for z in logits]
+    assert value(keras.metrics.Recall(), labels, probs) == pytest.approx(1.0)
+    # AUC: thresholds in [0, 1]; all negative logits tie below them
+    logits = [-3.0, -2.0, -1.0, -0.5, 1.5, 3.0]
+    labels = [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    pairs = [(p, n) for p in range(6) for n in range(6) if labels[p] == 1 and labels[n] == 0]
+    truth = sum(logits[p] > logits[n] for p, n in pairs) / len(pairs)  # rank AUC: 6/9
+    assert value(keras.metrics.AUC(from_logits=True), labels, logits) == pytest.approx(
+        truth, abs=0.01
+    )
+    assert value(keras.metrics.AUC(), labels, logits) == pytest.approx(0.5, abs=0.01)
+
+
+def test_xen101_fix_passes_the_logits_to_the_loss_in_a_training_step():
+    """fixtures/fix/xen101_pass_the_logits: loss(y, logits, from_logits=True) instead of
+    loss(y, softmax(logits), from_logits=True) computes the crossentropy of the model."""
+    import keras
+    import numpy as np
+    from keras import ops
+
+    logits_rows = [[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]]
+    labels_rows = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    logits = ops.convert_to_tensor(np.array(logits_rows, "float32"))
+    y = np.array(labels_rows, "float32")
+    reference = [_softmax_xent(t, z) for t, z in zip(labels_rows, logits_rows, strict=True)]
+    probs = ops.softmax(logits)
+    fixed = keras.losses.categorical_crossentropy(y, logits, from_logits=True)
+    assert np.asarray(fixed).tolist() == pytest.approx(reference, rel=1e-5)
+    doubled = [_softmax_xent(t, _softmax(z)) for t, z in zip(labels_rows, logits_rows, strict=True)]
+    assert doubled != pytest.approx(reference, rel=1e-2)
+    # the same mistake with the tf.nn op (the fix edits its logits= argument alike)
+    import tensorflow as tf
+
+    op = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=probs)
+    assert np.asarray(op).tolist() == pytest.approx(doubled, rel=1e-5)
+    # measured: on the TensorFlow backend the Keras function recovers the logits under
+    # ops.softmax (and warns); on JAX/PyTorch it computes ``doubled``
+    buggy = keras.losses.categorical_crossentropy(y, probs, from_logits=True)
+    assert np.asarray(buggy).tolist() == pytest.approx(reference, rel=1e-5)
+
+
+def test_xen301_fix_of_a_two_unit_softmax_keeps_its_loss():
+    """fixtures/fix/xen301_two_unit_softmax: Dense(2, softmax) + binary crossentropy on
+    one-hot rows becomes Dense(2) + categorical crossentropy on logits, the same loss; a
+    logits binary crossentropy there would train two independent sigmoids instead."""
+    import keras
+    import numpy as np
+
+    logits_rows = [[1.5, -0.5], [0.2, 0.9], [-2.0, 1.0]]
+    labels_rows = [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
+    x = np.array(logits_rows, "float32")  # identity model: its outputs are x
+    y = np.array(labels_rows, "float32")
+    before = keras.Sequential([_identity_model(2), keras.layers.Softmax()])
+    before.compile(loss="binary_crossentropy")
+    fixed = _identity_model(2)
+    fixed.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    two_sigmoids = _identity_model(2)
+    two_sigmoids.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    reference = sum(
+        _softmax_xent(t, z) for t, z in zip(labels_rows, logits_rows, strict=True)
+    ) / len(labels_rows)
+    assert fixed.evaluate(x, y, verbose=0) == pytest.approx(reference, rel=1e-4)
+    sigmoid_loss = sum(
+        sum(_sigmoid_xent(t, z) for t, z in zip(ts, zs, strict=True)) / 2
+        for ts, zs in zip(labels_rows, logits_rows, strict=True)
+    ) / len(labels_rows)
+    assert two_sigmoids.evaluate(x, y, verbose=0) == pytest.approx(sigmoid_loss, rel=1e-4)
+    assert sigmoid_loss != pytest.approx(reference, rel=1e-2)
+    # Measured: on the TensorFlow backend Keras computes binary crossentropy of a softmax
+    # output from the logits under it, with a sigmoid: the original program already
+    # trains two independent sigmoids there (elsewhere it scores the softmax per unit).
+    assert before.evaluate(x, y, verbose=0) == pytest.approx(sigmoid_loss, rel=1e-4)
+
+
 # --- XEN2xx label mix-ups ----------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -143,7 +144,7 @@ def _old_format(data: bytes) -> bytes:  # the previous format: a bare JSON list,
 
 
 DAMAGE: list[Callable[[bytes], bytes]] = [
-    _zero,  # read as "no findings" before: "All checks passed" where --no-cache finds 151
+    _zero,  # read as "no findings" before: "All checks passed" where --no-cache finds many
     _half,
     _last_byte_dropped,
     _garbled,
@@ -195,7 +196,9 @@ def test_damaged_cache_on_a_real_tree_equals_no_cache(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     target = os.path.relpath(FIXTURES, REPO)
     expected = xentlint("check", "--no-cache", target, cwd=REPO)
-    assert expected.returncode == 1 and "Found 151 errors" in expected.stdout, expected.stderr
+    # many findings (the count grows with the fixtures; any cache damage changes the text)
+    found = re.search(r"Found (\d+) errors", expected.stdout)
+    assert expected.returncode == 1 and found and int(found[1]) > 100, expected.stderr
     cold = xentlint("check", "--cache-dir", str(folder), target, cwd=REPO)
     assert (cold.returncode, cold.stdout) == (1, expected.stdout)
     count = len(entries(folder))

@@ -103,8 +103,10 @@ def test_the_layers_table_is_what_the_front_ends_read() -> None:
     assert LAYERS_BY_CLASS["Identity"].role is Role.PASSTHROUGH
     for name in ("Identity", "Masking", "RepeatVector", "Dropout"):
         assert static_head(name, "softmax") == (Act.SOFTMAX, 10) == runtime_head(name, "softmax")
+    assert "LayerNormalization" not in LAYERS_BY_CLASS
+    # Reshape/Flatten keep rows only when the shapes say so: without them, unknown
+    assert LAYERS_BY_CLASS["Reshape"].role is LAYERS_BY_CLASS["Flatten"].role is Role.RESHAPE
     for name in ("Flatten", "Reshape", "LayerNormalization"):
-        assert name not in LAYERS_BY_CLASS
         assert static_head(name, "softmax") == (Act.UNKNOWN, None) == runtime_head(name, "softmax")
 
 
@@ -204,10 +206,12 @@ FOLLOWERS = {
     "keras.layers.BatchNormalization()": (),
     "keras.layers.LayerNormalization()": (),
     "keras.layers.UnitNormalization()": (),
-    # the last axis may merge with others (Flatten, Reshape) or move (Permute): xentlint
-    # does not track shapes statically, so it says nothing (on rank 2 these are no-ops)
+    # a reshape to the same last size keeps every row: the softmax reaches the loss
+    "keras.layers.Reshape((10,))": ("XEN101",),
+    # the last axis may merge with others (Flatten) or move (Permute): the static front
+    # end does not track input shapes, so it says nothing (on rank 2 these are no-ops;
+    # the runtime reader counts a Flatten as keeping rows only on rank > 2 with 1s between)
     "keras.layers.Flatten()": (),
-    "keras.layers.Reshape((10,))": (),
     "keras.layers.Permute((1,))": (),
 }
 
@@ -266,3 +270,68 @@ def test_the_prefilter_lets_every_known_loss_and_activation_through() -> None:
     spellings += ["keras.layers.Softmax"]
     missed = [s for s in spellings if not is_relevant(f"x = {s}\n")]
     assert not missed
+
+
+# --- library models (keras.applications) ---------------------------------------------------
+
+APPLICATION_SOURCES = {
+    # Dense head
+    "MobileNetV2": "keras.applications.MobileNetV2(alpha=0.35, input_shape=(32, 32, 3), "
+    "weights=None, classes=3{act})",
+    # Conv2D(classes, 1) -> Reshape((classes,)) -> Activation
+    "MobileNet": "keras.applications.MobileNet(alpha=0.25, input_shape=(32, 32, 3), "
+    "weights=None, classes=3{act})",
+    # Conv2D(classes, 1) -> Flatten() -> Activation
+    "MobileNetV3Small": "keras.applications.MobileNetV3Small(input_shape=(32, 32, 3), "
+    "minimalistic=True, include_preprocessing=False, weights=None, classes=3{act})",
+}
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("name", list(APPLICATION_SOURCES))
+@pytest.mark.parametrize("act", ["", ", classifier_activation=None"], ids=["softmax", "none"])
+def test_an_application_has_the_same_head_in_source_and_saved(
+    name: str, act: str, tmp_path: Path
+) -> None:
+    """The static table and the saved layers (read without running code) say the same."""
+    import xentlint
+
+    source = (
+        "import keras\n"
+        f"model = {APPLICATION_SOURCES[name].format(act=act)}\n"
+        'model.compile(optimizer="adam", loss="binary_crossentropy")\n'
+    )
+    # 3 softmax units scored as independent yes/no labels; or logits into a probability loss
+    expected = Counter(["XEN105"] if not act else ["XEN102"])
+    static = Counter(d.code for d in xentlint.lint_source(source))
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<model>", "exec"), namespace)  # noqa: S102 - our own source
+    model = namespace["model"]
+    path = tmp_path / "model.keras"
+    model.save(path)
+    saved = Counter(d.code for d in xentlint.check_model(str(path), probe=False))
+    live = Counter(d.code for d in xentlint.check_model(model, probe=False))
+    assert static == saved == live == expected
+
+
+@pytest.mark.tensorflow
+def test_every_application_is_in_the_table_with_keras_argument_positions() -> None:
+    import inspect
+
+    keras = pytest.importorskip("keras")
+    from xentlint.knowledge.applications import LIBRARY_HEADS
+
+    names = [n for n in dir(keras.applications) if n[:1].isupper()]
+    assert len(names) > 30
+    for name in names:
+        entry = LIBRARY_HEADS[f"keras.applications.{name}"]
+        params = inspect.signature(getattr(keras.applications, name)).parameters
+        order = list(params)
+        for arg in (entry.include_top, entry.weights, entry.units, entry.activation):
+            assert arg is not None and arg.keyword in params, (name, arg)
+            if arg.position is not None:
+                assert order.index(arg.keyword) == arg.position, (name, arg)
+        assert params["classes"].default == entry.default_units == 1000
+        assert params["classifier_activation"].default == "softmax"
+        assert params["include_top"].default is True
+        assert params["weights"].default == "imagenet"

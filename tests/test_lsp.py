@@ -569,6 +569,54 @@ def test_notebook_cells_are_one_program(client: LspClient, workspace: Path) -> N
     assert client.diagnostics(model_cell)["diagnostics"] == []
 
 
+NOTEBOOK_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks"
+
+
+@pytest.mark.parametrize(
+    "name", ["lab_placeholders", "ipython_syntax", "writefile"], ids=lambda name: name
+)
+def test_notebook_cells_agree_with_check(client: LspClient, workspace: Path, name: str) -> None:
+    """Cells synced over LSP give what ``xentlint check nb.ipynb`` gives: the cells left out
+    (XEN901), the IPython cells (no finding) and the ``%%writefile`` files, cell by cell."""
+    path = NOTEBOOK_FIXTURES / f"{name}.ipynb"
+    text = path.read_text(encoding="utf-8")
+    expected = sorted(
+        (d.cell or 0, d.line - 1, d.column - 1, d.code) for d in lint_source(text, path.name)
+    )
+    assert {code for *_, code in expected} >= {"XEN901"}
+    notebook = (workspace / f"{name}.ipynb").as_uri()
+    cells = [
+        (
+            cell["cell_type"],
+            f"{notebook}#cell{number}",
+            "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"],
+        )
+        for number, cell in enumerate(json.loads(text)["cells"], start=1)
+    ]
+    client.notify("notebookDocument/didOpen", notebook_params(notebook, cells))
+    published = []
+    for number in sorted({cell for cell, *_ in expected}):
+        for diagnostic in client.diagnostics(f"{notebook}#cell{number}")["diagnostics"]:
+            start = diagnostic["range"]["start"]
+            published.append((number, start["line"], start["character"], diagnostic["code"]))
+    assert sorted(published) == expected
+    others = [
+        m
+        for m in client.drain(0.5)
+        if m.get("method") == "textDocument/publishDiagnostics"
+        and m["params"]["uri"].startswith(notebook)
+        and m["params"]["diagnostics"]
+    ]
+    assert others == []
+    client.notify(
+        "notebookDocument/didClose",
+        {
+            "notebookDocument": {"uri": notebook},
+            "cellTextDocuments": [{"uri": uri} for _, uri, _ in cells],
+        },
+    )
+
+
 def code_action_params(uri: str, diagnostic: dict[str, Any]) -> dict[str, Any]:
     return {
         "textDocument": {"uri": uri},
@@ -1077,7 +1125,7 @@ def test_server_without_pygls_says_how_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == (
-        "xentlint: error: xentlint server needs pygls: pip install 'xentlint[lsp]'\n"
+        "xentlint: error: xentlint server needs pygls: pip install 'pygls>=2,<3'\n"
     )
     assert result.stdout == ""
 

@@ -408,6 +408,23 @@ def test_json_names_the_other_place_and_why_the_fix_is_not_here(
     assert "belongs" not in record["message"]
 
 
+def test_paths_are_shown_from_where_this_run_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memo of evaluated modules outlives a run (the editor, the API): the path a message
+    names is this run's, not that of the run that evaluated the module first."""
+    write(tmp_path, {"app/models.py": MODELS, "app/train.py": TRAIN})
+    monkeypatch.chdir(tmp_path)
+    _, first = run_cli("--output-format", "json", "app")
+    assert [p["path"] for p in json.loads(first)[0]["related"]] == ["app/models.py"]
+    monkeypatch.chdir(tmp_path / "app")
+    _, second = run_cli("--output-format", "json", ".")
+    [record] = json.loads(second)
+    assert [p["path"] for p in record["related"]] == ["models.py"]
+    assert record["message"].startswith("models.py:5: ")
+    assert static_imports.EVALUATIONS[str(tmp_path / "app" / "models.py")] == 1  # memoised
+
+
 def test_sarif_carries_related_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.test_ci_output import validate_sarif
 

@@ -384,11 +384,10 @@ def _spy_model(marker: Path) -> Any:
     )
 
 
-def test_lambda_is_refused_and_never_runs(tmp_path: Path) -> None:
+def test_lambda_is_checked_and_never_runs(tmp_path: Path) -> None:
     import warnings
 
     import xentlint
-    from xentlint.runtime import ModelRefused
 
     marker = tmp_path / "lambda_ran"
     with warnings.catch_warnings():
@@ -401,13 +400,21 @@ def test_lambda_is_refused_and_never_runs(tmp_path: Path) -> None:
     assert not marker.exists()
     for name in ("spy.keras", "spy.h5"):
         path = tmp_path / name
+        # the configuration is checked without --trust-model (exit 2, nothing checked, before)
         cli = _xentlint("model", str(path))
-        assert cli.returncode == 2
-        assert "layer 'spy' (a Python lambda)" in cli.stderr and "--trust-model" in cli.stderr
+        assert cli.returncode == 1, cli.stderr
+        assert "XEN101" in cli.stdout and "All checks passed" not in cli.stdout
         probe = _xentlint("model", "--probe", str(path))
-        assert probe.returncode == 2
-        with pytest.raises(ModelRefused, match="trust_model=True"):
-            xentlint.check_model(path)
+        assert probe.returncode == 1, probe.stderr
+        assert f"{path}: the probe did not run: loading the model runs its Python lambdas" in (
+            probe.stdout
+        )
+        assert probe.stdout.rstrip().endswith("pass --probe --trust-model\nFound 1 error in 1 "
+                                              "file; not judged: the probe of 1 model (listed "
+                                              "above).")  # fmt: skip
+        found = xentlint.check_model(path)
+        assert [d.code for d in found] == ["XEN101"]
+        assert found.not_judged[0].endswith("pass probe=True, trust_model=True")
         assert not marker.exists(), f"the lambda ran while checking {name}"
     trusted = _xentlint("model", "--trust-model", "-v", str(tmp_path / "spy.keras"))
     assert trusted.returncode == 1, trusted.stderr
@@ -415,13 +422,16 @@ def test_lambda_is_refused_and_never_runs(tmp_path: Path) -> None:
     assert marker.exists()  # trusting the model does run its code
 
 
-def _xentlint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _xentlint(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "xentlint", *args],
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+        cwd=cwd,
     )
 
 
@@ -438,9 +448,15 @@ def test_probe_sees_a_custom_softmax_layer(tmp_path: Path) -> None:
     )
     model.save(tmp_path / "custom.keras")
     for target in (model, tmp_path / "custom.keras"):
-        assert xentlint.check_model(target, probe=False) == []  # the config cannot tell
-        [d] = xentlint.check_model(target)  # the probe can
-        assert (d.code, d.where) == ("XEN101", "output 'head' (layer 'head')")
+        unprobed = xentlint.check_model(target, probe=False)
+        assert unprobed == []  # the config cannot tell, and says so
+        assert unprobed.not_judged == [
+            "output 'head' not judged: its activation is unknown without probe=True "
+            "(layer 'head' is custom code (class SoftmaxHead))"
+        ]
+        probed = xentlint.check_model(target)  # the probe can
+        assert [(d.code, d.where) for d in probed] == [("XEN101", "output 'head' (layer 'head')")]
+        assert probed.not_judged == []
 
 
 def test_probe_contradicting_the_configuration_is_xen401(tmp_path: Path) -> None:
@@ -469,7 +485,119 @@ def test_probe_skips_models_it_cannot_feed() -> None:
     assert any(note.startswith("probe skipped") for note in report.notes)
 
 
+def test_unbuilt_subclassed_model_says_what_to_do() -> None:
+    import xentlint
+    from xentlint.runtime import CheckError
+
+    keras = _keras()
+
+    class Net(keras.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.head = keras.layers.Dense(3, activation="softmax")
+
+        def call(self, x: Any) -> Any:
+            return self.head(x)
+
+    net = _compiled(Net(), keras.losses.CategoricalCrossentropy(from_logits=True))
+    for probe in (True, False):
+        with pytest.raises(CheckError) as info:
+            xentlint.check_model(net, probe=probe)
+        message = str(info.value)
+        assert message.startswith("<model>: a subclassed model: only running it shows its ")
+        assert "it is not built, so its input shape is unknown" in message
+        assert "model(x[:1])" in message and "model.build((None, 20))" in message
+        assert message.endswith("or pass probe=True with input_shape=(None, 20)")
+    [d] = xentlint.check_model(net, input_shape=(None, 6))  # what the message offers works
+    assert d.code == "XEN101"
+    other = _compiled(Net(), keras.losses.CategoricalCrossentropy(from_logits=True))
+    other.build((None, 6))  # and so does the other way
+    assert [d.code for d in xentlint.check_model(other)] == ["XEN101"]
+
+
+_LAYERS_MODULE = """
+import keras
+
+
+@keras.saving.register_keras_serializable(package="xl_import_test")
+class HiddenSoftmax(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, shape):
+        self.kernel = self.add_weight(shape=(shape[-1], self.units))
+
+    def call(self, x):
+        return keras.ops.softmax(keras.ops.matmul(x, self.kernel))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+"""
+
+_SAVE_WITH_LAYERS = """
+import keras, xl_layers
+model = keras.Sequential([keras.Input((4,)), xl_layers.HiddenSoftmax(3, name="head")])
+model.compile("adam", keras.losses.CategoricalCrossentropy(from_logits=True))
+model.save("m.keras")
+"""
+
+
+def test_import_registers_custom_layers_for_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "xl_layers.py").write_text(_LAYERS_MODULE)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run(
+        [sys.executable, "-c", _SAVE_WITH_LAYERS], cwd=tmp_path, env=env, check=True, timeout=300
+    )
+    plain = _xentlint("model", "m.keras", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.startswith(
+        "m.keras: output 'head' not judged: its activation is unknown without --import "
+        "xl_layers --probe (layer 'head' is custom code (class HiddenSoftmax, not registered); "
+    )
+    registered = _xentlint("model", "--import", "xl_layers", "m.keras", cwd=tmp_path)
+    assert registered.stdout.startswith(
+        "m.keras: output 'head' not judged: its activation is unknown without --probe "
+        "(layer 'head' is custom code (class HiddenSoftmax))\n"
+    )
+    probed = _xentlint("model", "--import", "xl_layers", "--probe", "m.keras", cwd=tmp_path)
+    assert probed.returncode == 1, probed.stderr  # loaded with safe_mode=True, and probed
+    assert probed.stdout.splitlines() == [
+        probed.stdout.splitlines()[0],
+        "Found 1 error in 1 file.",
+    ]
+    assert probed.stdout.startswith("m.keras: output 'head' (layer 'head'): XEN101 ")
+
+
 # --- the callback ---------------------------------------------------------------------------------
+
+
+def test_callback_says_what_it_could_not_judge() -> None:
+    import io
+
+    import numpy as np
+
+    from xentlint.keras import XentlintCallback
+
+    keras = _keras()
+    softmax_head, _ = _custom_layers()
+    model = _compiled(
+        _seq(softmax_head(3, name="head")), keras.losses.CategoricalCrossentropy(from_logits=True)
+    )
+    x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
+    y = np.eye(3)[np.arange(8) % 3]
+    stream = io.StringIO()
+    unprobed = XentlintCallback(probe=False, stream=stream)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[unprobed])
+    assert unprobed.diagnostics == []
+    assert unprobed.not_judged == [
+        "output 'head' not judged: its activation is unknown without probe=True "
+        "(layer 'head' is custom code (class SoftmaxHead))"
+    ]
+    assert stream.getvalue() == f"xentlint: <model>: {unprobed.not_judged[0]}\n"
+    probed = XentlintCallback(verbose=False)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[probed])
+    assert [d.code for d in probed.diagnostics] == ["XEN101"] and probed.not_judged == []
 
 
 def test_callback_in_a_real_fit() -> None:
@@ -647,7 +775,6 @@ def test_keras2_hdf5_file(tmp_path: Path) -> None:
     import h5py
 
     import xentlint
-    from xentlint.runtime import ModelRefused
 
     def layer(kind: str, name: str, inbound: list, **cfg: Any) -> dict:
         return {"class_name": kind, "name": name, "config": {"name": name, **cfg},
@@ -679,5 +806,11 @@ def test_keras2_hdf5_file(tmp_path: Path) -> None:
     model["config"]["output_layers"] = [["spy", 0, 0]]
     with h5py.File(path, "w") as handle:
         handle.attrs["model_config"] = json.dumps(model)
-    with pytest.raises(ModelRefused, match="layer 'spy'"):
-        xentlint.check_model(path, probe=False)
+        handle.attrs["training_config"] = json.dumps(training)
+    found = xentlint.check_model(path)  # refused before; now read, and never loaded
+    assert found == []
+    assert found.not_judged == [
+        "output 'spy' not judged: its activation is unknown without probe=True, "
+        "trust_model=True (layer 'spy' runs a Python lambda; loading the model runs its Python "
+        "lambdas (only for a file you trust))"
+    ]

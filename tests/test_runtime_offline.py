@@ -26,7 +26,7 @@ from xentlint.facts import Act
 from xentlint.runtime import saved
 from xentlint.runtime.check import inspect
 from xentlint.runtime.config_reader import ConfigReader
-from xentlint.runtime.errors import CheckError, ModelRefused
+from xentlint.runtime.errors import CheckError
 from xentlint.runtime.graph import Resolver
 
 # --- writing Keras 3 configurations by hand ------------------------------------------------
@@ -305,7 +305,7 @@ def test_keras2_hdf5_style_configuration() -> None:
     assert result.unsafe == []
 
 
-# --- safety: refusing code -------------------------------------------------------------------
+# --- safety: code is never loaded without trust ----------------------------------------------
 
 
 def lambda_layer(name: str) -> dict:
@@ -313,25 +313,32 @@ def lambda_layer(name: str) -> dict:
     return layer("Lambda", name, function=fn, arguments={})
 
 
-def test_lambda_is_refused_naming_the_layer(tmp_path: Path) -> None:
+def test_lambda_is_read_naming_the_layer_not_loaded(tmp_path: Path) -> None:
     path = write_keras(tmp_path / "lam.keras", sequential(lambda_layer("spy"), dense("d", 3)))
-    with pytest.raises(ModelRefused, match=r"layer 'spy' \(a Python lambda\).*--trust-model"):
-        inspect(path)
+    result = ConfigReader().read(saved.read(str(path)).config)
+    assert result.unsafe == ["layer 'spy' (a Python lambda)"] and result.lambdas
+    report = inspect(path, probe=True)  # the bytes "4wEAAAA=" are no code: loading would fail
+    assert "not loaded: loading layer 'spy' (a Python lambda) would run code" in report.notes
+    assert not any(note.startswith("loaded with") for note in report.notes)
 
 
-def test_unregistered_custom_class_is_refused(tmp_path: Path) -> None:
+def test_unregistered_custom_class_is_not_loaded(tmp_path: Path) -> None:
     custom = {
         "module": None,
         "class_name": "MyHead",
         "config": {"name": "my_head"},
         "registered_name": "MyHead",
     }
-    path = write_keras(tmp_path / "c.keras", sequential(dense("d", 3), custom))
-    with pytest.raises(ModelRefused, match=r"layer 'my_head' \(custom class MyHead"):
-        inspect(path)
+    loss = loss_object("CategoricalCrossentropy", from_logits=True)
+    path = write_keras(tmp_path / "c.keras", compiled(sequential(dense("d", 3), custom), loss))
+    result = ConfigReader().read(saved.read(str(path)).config)
+    assert result.unsafe == ["layer 'my_head' (custom class MyHead, not registered)"]
+    assert result.unregistered == [("MyHead", None)]
+    report = inspect(path)
+    assert any("layer 'my_head' is custom code" in item.text for item in report.not_judged)
 
 
-def test_custom_activation_function_is_refused(tmp_path: Path) -> None:
+def test_custom_activation_function_is_not_loaded(tmp_path: Path) -> None:
     act = {
         "module": "builtins",
         "class_name": "function",
@@ -339,8 +346,9 @@ def test_custom_activation_function_is_refused(tmp_path: Path) -> None:
         "registered_name": "function",
     }
     path = write_keras(tmp_path / "f.keras", sequential(dense("d", 3, act)))  # type: ignore[arg-type]
-    with pytest.raises(ModelRefused, match="custom function 'my_act'"):
-        inspect(path)
+    result = ConfigReader().read(saved.read(str(path)).config)
+    assert result.unsafe == ["layer 'd' (the custom function 'my_act')"]
+    assert not result.lambdas
 
 
 def test_trusted_config_is_read_without_running_anything(tmp_path: Path) -> None:
@@ -423,11 +431,13 @@ def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
     assert "::output 'head' (layer 'head'): softmax is applied twice" in github
 
 
-def test_cli_refusal_and_errors_exit_2(tmp_path: Path) -> None:
-    path = write_keras(tmp_path / "lam.keras", sequential(lambda_layer("spy"), dense("d", 3)))
+def test_cli_lambda_and_errors(tmp_path: Path) -> None:
+    loss = loss_object("CategoricalCrossentropy", from_logits=True)
+    config = compiled(sequential(dense("d", 3), lambda_layer("spy")), loss)
+    path = write_keras(tmp_path / "lam.keras", config)
     result = run("model", str(path))
-    assert result.exit_code == 2
-    assert "layer 'spy'" in result.stderr and "--trust-model" in result.stderr
+    assert result.exit_code == 0  # exit 2 before: nothing was checked
+    assert "layer 'spy' runs a Python lambda" in result.stdout and "--trust-model" in result.stdout
     assert "Traceback" not in result.output
     missing = run("model", str(tmp_path / "nope.keras"))
     assert missing.exit_code == 2 and "no such file or directory" in missing.stderr
@@ -492,9 +502,10 @@ def test_without_keras(tmp_path: Path) -> None:
     hints = {
         ("model", str(hdf5)): "needs h5py to read an HDF5 (.h5) model: pip install h5py (",
         ("model", "--probe", str(path)): (
-            "xentlint model needs keras and a backend: pip install 'xentlint[tensorflow]'"
+            "xentlint model needs keras and a backend to load the model for the probe "
+            "(--probe): pip install tensorflow"
         ),
-        ("model", "--labels", str(labels), str(path)): "needs numpy for this (labels, arrays)",
+        ("model", "--labels", str(labels), str(path)): "needs numpy to read labels: pip install",
     }
     for args, hint in hints.items():
         result = _without_keras(tmp_path, *args)

@@ -79,7 +79,9 @@ def test_a_folder_that_cannot_be_listed_is_reported(tree: Path) -> None:
     assert lines[0] == "closed:1:1: XEN902 unreadable folder: cannot list: Permission denied"
     assert lines[1].startswith(f"ok.py:4:20: {FINDING} ")
     assert lines[2] == "secret.py:1:1: XEN902 unreadable file: cannot read: Permission denied"
-    assert lines[3] == "Found 3 errors in 3 files."
+    assert lines[3] == (
+        "Found 1 error in 1 file; 1 file and 1 folder could not be analysed (unreadable: 2)."
+    )
 
 
 def test_the_folder_named_itself(tree: Path) -> None:
@@ -87,7 +89,7 @@ def test_the_folder_named_itself(tree: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines() == [
         "closed:1:1: XEN902 unreadable folder: cannot list: Permission denied",
-        "Found 1 error in 1 file.",
+        "1 folder could not be analysed (unreadable: 1).",
     ]
     assert "no Python files found" not in done.stderr
 
@@ -112,7 +114,7 @@ def test_fix_reports_them_too_and_fixes_the_rest(tree: Path) -> None:
     assert done.stdout.splitlines() == [
         "closed:1:1: XEN902 unreadable folder: cannot list: Permission denied",
         "secret.py:1:1: XEN902 unreadable file: cannot read: Permission denied",
-        "Found 2 errors in 2 files.",
+        "No findings in 1 file; 1 file and 1 folder could not be analysed (unreadable: 2).",
     ]
     assert "fixed 1 finding in 1 file" in done.stderr
 

@@ -80,43 +80,50 @@ def _add_to_file(
         program = program_from_text(text, display, max_bytes=config.max_file_size)
     except UnreadableSource as exc:
         raise _Skip(exc.reason) from None
-    lines = _program_lines(program, wanted)
-    new_program, added, skipped = add_to_source(program.text, lines)
-    for line, reason in skipped:
-        cell, local = program.locate(line)
-        where = f"cell_{cell}:{local}" if cell is not None else str(local)
-        outcome.warnings.append(f"{display}:{where}: no # noqa added: {reason}")
-    if not added:
-        return 0
-    if program.is_notebook:
-        try:
-            new_text = notebook.rebuild(text, program, new_program)
+    new_text, total = text, 0
+    for index, unit in enumerate(program.units()):
+        lines = _program_lines(program, unit, wanted)
+        if not lines:
+            continue
+        if new_text != text:  # an earlier unit took comments: read this one again
             again = program_from_text(new_text, display, max_bytes=config.max_file_size)
-        except (notebook.NotebookEditError, UnreadableSource) as exc:
-            raise _Skip(f"cannot write the comments into the notebook: {exc}") from None
-        if again.text != new_program:
-            raise _Skip("the notebook would not read back with the comments")
-    else:
-        new_text = new_program
+            unit = again.units()[index]
+        new_program, added, skipped = add_to_source(unit.text, lines)
+        for line, reason in skipped:
+            cell, local = unit.locate(line)
+            where = f"cell_{cell}:{local}" if cell is not None else str(local)
+            outcome.warnings.append(f"{display}:{where}: no # noqa added: {reason}")
+        if not added:
+            continue
+        total += added
+        if unit.is_notebook:
+            try:
+                new_text = notebook.rebuild(new_text, unit, new_program)
+                again = program_from_text(new_text, display, max_bytes=config.max_file_size)
+            except (notebook.NotebookEditError, UnreadableSource) as exc:
+                raise _Skip(f"cannot write the comments into the notebook: {exc}") from None
+            if again.units()[index].text != new_program:
+                raise _Skip("the notebook would not read back with the comments")
+        else:
+            new_text = new_program
+    if not total:
+        return 0
     try:
         atomic_write(path, encoder(new_text))
     except (WriteError, UnicodeError) as exc:
         raise _Skip(str(exc)) from None
-    return added
+    return total
 
 
 def _program_lines(
-    program: Program, wanted: dict[tuple[int | None, int], set[str]]
+    program: Program, unit: Program, wanted: dict[tuple[int | None, int], set[str]]
 ) -> dict[int, set[str]]:
-    """Findings' ``(cell, line)`` positions as lines of the program."""
-    if program.cells is None:
-        return {line: codes for (_cell, line), codes in wanted.items()}
-    where = {position: index for index, position in enumerate(program.cells, start=1)}
+    """Findings' ``(cell, line)`` positions that are lines of ``unit``, as its lines."""
     out: dict[int, set[str]] = {}
     for (cell, line), codes in wanted.items():
-        number = where.get((cell, line)) if cell is not None else None
-        if number is not None:
-            out[number] = codes
+        found = program.unit_of(cell, line)
+        if found is not None and found[0] is unit:
+            out[found[1]] = codes
     return out
 
 

@@ -100,6 +100,34 @@ class NotedGroup(click.Group):
         write_notes(formatter, self.notes)
 
 
+#: ``--help`` headings of ``xentlint model``.
+MODEL_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Checks", ("labels_file", "probe")),
+    ("Code in the model", ("trust_model", "imports")),
+    ("Rule selection", ("select", "extend_select", "ignore")),
+    ("Output", ("output_format", "statistics", "quiet", "exit_zero", "verbose")),
+    ("Configuration", ("config_file",)),
+)
+MODEL_CONFIG_HELP = (
+    "Configuration: the rule selection and per-file-ignores of the nearest pyproject.toml "
+    "with a [tool.xentlint] table, looking in the current folder and then its parents "
+    "(--config FILE instead). Command-line options override it."
+)
+MODEL_EXIT_HELP = (
+    "Exit status: 0 no findings (or --exit-zero), 1 findings, 2 a model or labels file "
+    "could not be read, a usage or internal error, 130 interrupted (Ctrl-C). What could not "
+    "be judged (an output whose activation only the probe can show, labels whose encoding "
+    "cannot be told) is listed after the findings and does not change the exit status."
+)
+
+
+class ModelCommand(GroupedCommand):
+    """``xentlint model``: its own option groups and notes."""
+
+    groups = MODEL_GROUPS
+    notes = (MODEL_CONFIG_HELP, MODEL_EXIT_HELP)
+
+
 def write_notes(formatter: click.HelpFormatter, notes: Sequence[str]) -> None:
     """The notes as paragraphs after the options."""
     for note in notes:

@@ -129,21 +129,21 @@ class Sources:
         text = self._read[display]
         if text is None or last < first:
             return None
-        if cell is None:
-            numbers = list(range(first, last + 1))
-        else:
-            numbers = [text.cells.get((cell, line), 0) for line in range(first, last + 1)]
-        if not all(1 <= number <= len(text.lines) for number in numbers):
-            return None
-        return [text.lines[number - 1] for number in numbers]
+        out: list[str] = []
+        for line in range(first, last + 1):
+            found = text.program.unit_of(cell, line)
+            if found is None or not 1 <= found[1] <= found[0].line_count():
+                return None
+            out.append(found[0].line_text(found[1]))
+        return out
 
 
 class _Text:
-    """A program's lines, and for a notebook the program line of each ``(cell, line)``."""
+    """A file's program: for a notebook, the program (or ``%%writefile`` file) of each cell,
+    whose lines are read as the cells have them."""
 
     def __init__(self, program: Program) -> None:
-        self.lines = _NEWLINE.split(program.text)
-        self.cells = {where: number for number, where in enumerate(program.cells or (), 1)}
+        self.program = program
 
     @classmethod
     def of(cls, display: str, data: bytes | None, max_bytes: int) -> _Text | None:

@@ -62,6 +62,10 @@ class Head:
     activation_anchor: Any = None  # where the final activation was set
     units_anchor: Any = None
     observed: bool = False  # the activation is what the runtime probe saw, not configured
+    #: the final activation is applied on one branch only (``if not training:``): the
+    #: condition's text and where it is (static mode)
+    branch: str | None = None
+    branch_anchor: Any = None
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,14 @@ class LabelRange:
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric that thresholds at 0.5 unless told otherwise (accuracy-like)."""
+    """A metric that assumes probabilities: it thresholds (at 0.5 unless told otherwise),
+    or computes a curve over [0, 1] unless it applies the sigmoid itself (AUC)."""
 
     spelling: str
-    threshold: float | None  # where it thresholds (0.5 by default); None: unknown
+    threshold: float | None  # where it thresholds (0.5 by default); None: unknown / none
     anchor: Any = None
+    #: AUC-like: whether it applies a sigmoid itself (None: not such a metric, or unknown)
+    from_logits: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -106,11 +113,15 @@ class Binding:
 
     head: Head
     loss: LossSpec
-    kind: str  # "compile" | "call"
+    kind: str  # "compile" | "call" | "feed" (a loss call on a TF1 placeholder fed labels)
     labels: LabelEvidence | None = None
     metrics: tuple[MetricSpec, ...] = ()
     anchor: Any = None  # the compile call / the loss call
     label_range: LabelRange | None = None  # of the real labels, when they were given
+    #: a loss call (static): the prediction argument, and, when that argument is an
+    #: activation's result whose input is still at hand under a name, that name
+    pred_anchor: Any = None
+    logits_anchor: Any = None
 
 
 @dataclass(frozen=True)

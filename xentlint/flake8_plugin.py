@@ -81,7 +81,7 @@ class XentlintChecker:
 
         # the project modules the file imports are read from disk, as xentlint check does
         project = project_for(self.filename, self.filename, Config())
-        found = analyze_source(program.text, self.codes(), plain_line, None, False, project)
+        found = analyze_source(program.text, self.codes(), plain_line, None, False, project=project)
         for finding in found:
             yield self._result(finding.line, finding.column, finding.code, finding.message)
 

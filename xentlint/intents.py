@@ -38,12 +38,27 @@ class ActivationIntent:
 
 @dataclass(frozen=True)
 class MetricIntent:
+    """The metric at ``anchor`` gets ``keyword=value`` (a string becomes the class)."""
+
     anchor: Any
-    spelling: str  # "accuracy", "acc", "binary_accuracy", "BinaryAccuracy"
+    spelling: str  # "accuracy", "acc", "binary_accuracy", "BinaryAccuracy", "precision"...
     like: Any = None
+    class_name: str = "BinaryAccuracy"  # keras.metrics.<class_name>
+    keyword: str = "threshold"  # "thresholds", "from_logits"
+    value: str = "0.0"  # "True"
+    position: int | None = 2  # where the call takes ``keyword`` positionally
+    default_name: str = "binary_accuracy"  # the name Keras gives the class' metric
 
 
-Intent = LossIntent | ActivationIntent | MetricIntent
+@dataclass(frozen=True)
+class ArgumentIntent:
+    """The expression at ``anchor`` (a call's argument) becomes the name at ``name``."""
+
+    anchor: Any
+    name: Any  # a name node elsewhere in the module whose text replaces the argument
+
+
+Intent = LossIntent | ActivationIntent | MetricIntent | ArgumentIntent
 
 
 def merge(a: Intent, b: Intent) -> Intent | None:

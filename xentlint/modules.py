@@ -47,6 +47,11 @@ class ModuleFinder(Protocol):
         """
         ...
 
+    def display_of(self, path: str) -> str:
+        """How messages name the project file ``path`` in this run (relative to the current
+        folder when the analysed file is shown so)."""
+        ...
+
     def can_edit(self, path: str) -> bool:
         """Whether a fix may edit the project file ``path`` (it is among the files fixed)."""
         ...

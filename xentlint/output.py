@@ -73,10 +73,56 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
+#: The codes that say a file (or a notebook cell) could not be analysed, not that it is wrong.
+SYNTAX_ERROR, UNREADABLE = "XEN901", "XEN902"
+
+
 def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
-    """``Found 3 errors, 1 warning in 2 files.`` or ``All checks passed (5 files).``"""
+    """``Found 3 errors, 1 warning in 2 files.`` or ``All checks passed (5 files).``
+
+    What could not be analysed is counted apart from the findings, so that a folder whose
+    only output is syntax errors does not read as that many bugs: ``Found 3 errors in 2
+    files; 35 files could not be analysed (syntax errors: 33, unreadable: 2).``, and for the
+    notebook cells left out (the rest of their notebook was linted) ``...; 4 cells in 3
+    notebooks could not be analysed (syntax errors).``
+    """
     if not diagnostics:
         return f"All checks passed ({_plural(files, 'file')})."
+    found = [d for d in diagnostics if d.code not in (SYNTAX_ERROR, UNREADABLE)]
+    unreadable = {d.path for d in diagnostics if d.code == UNREADABLE}
+    broken = {d.path for d in diagnostics if d.code == SYNTAX_ERROR and d.cell is None}
+    broken -= unreadable
+    cells = {(d.path, d.cell) for d in diagnostics if d.code == SYNTAX_ERROR and d.cell}
+    cells = {(path, cell) for path, cell in cells if path not in unreadable}
+    clauses = []
+    if found:
+        clauses.append(f"Found {_counts(found)} in {_plural(len({d.path for d in found}), 'file')}")
+    else:
+        analysed = files - len(unreadable) - len(broken)
+        if analysed > 0:
+            clauses.append(f"No findings in {_plural(analysed, 'file')}")
+    if unreadable or broken:
+        kinds = [
+            f"{label}: {len(paths)}"
+            for label, paths in (("syntax errors", broken), ("unreadable", unreadable))
+            if paths
+        ]
+        folders = {d.path for d in diagnostics if d.message.startswith("unreadable folder")}
+        count = len(unreadable | broken) - len(folders)
+        what = [_plural(count, "file")] if count else []
+        what += [_plural(len(folders), "folder")] if folders else []
+        clauses.append(f"{' and '.join(what)} could not be analysed ({', '.join(kinds)})")
+    if cells:
+        notebooks = _plural(len({path for path, _ in cells}), "notebook")
+        clauses.append(
+            f"{_plural(len(cells), 'cell')} in {notebooks} could not be analysed (syntax errors)"
+        )
+    text = "; ".join(clauses)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _counts(diagnostics: Sequence[Diagnostic]) -> str:
+    """``3 errors, 1 warning``: the findings by severity."""
     counts = Counter(d.severity for d in diagnostics)
     parts = [
         _plural(counts[severity], word)
@@ -88,8 +134,7 @@ def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
         for severity, count in counts.items()
         if severity not in SEVERITY_WORDS
     )
-    with_findings = len({d.path for d in diagnostics})
-    return f"Found {', '.join(parts)} in {_plural(with_findings, 'file')}."
+    return ", ".join(parts)
 
 
 def is_fixable(d: Diagnostic, unsafe_fixes: bool = False) -> bool:

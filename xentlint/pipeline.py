@@ -70,13 +70,16 @@ def analyze(
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
-    notebook = program is not None and program.is_notebook
-    if notebook:
+    if program is not None and program.is_notebook:
         describe = describe_line(program)
     else:
         from xentlint.static.analyze import plain_line as describe
+    ipython = program is not None and program.top_level_await
+    compiled = program is not None and program.compiled and program.text == text
     # positional: test doubles of analyze_source take (source, *args)
-    return static.analyze_source(text, codes, describe, fix_availability, notebook, project)
+    return static.analyze_source(
+        text, codes, describe, fix_availability, ipython, compiled, project
+    )
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
@@ -197,14 +200,24 @@ def describe_line(program: Program) -> Callable[[int, int], str]:
 def lint_program(
     path: str, program: Program, config: Config, project: ProjectFile | None = None
 ) -> list[Diagnostic]:
-    if not program.text.strip():
-        return []
-    try:
-        findings = analyze(program.text, config, program, project)
-    except Exception as exc:
-        debug_traceback()
-        raise InternalError(path, exc) from exc
-    return diagnostics(path, program, findings, config)
+    """The diagnostics of a program and, for a notebook, of the files its cells write
+    (each reads the project modules it imports from its own folder, as it would run)."""
+    out: list[Diagnostic] = []
+    for unit in program.units():
+        findings = list(unit.problems)
+        if unit.text.strip():
+            finder = project
+            if project is not None and unit.writes is not None:
+                finder = project.written(unit.writes)
+            try:
+                findings.extend(analyze(unit.text, config, unit, finder))
+            except Exception as exc:
+                debug_traceback()
+                raise InternalError(path, exc) from exc
+        if findings:
+            out.extend(diagnostics(path, unit, findings, config))
+    out.sort(key=sort_key)
+    return out
 
 
 _OWN = object()

@@ -435,6 +435,16 @@ class ProjectFile:
         display = self.project.display(path, self.display)
         return ModuleFile(MODULE, name, path, locations, text, digest, display)
 
+    def written(self, path: str) -> ProjectFile:
+        """The finder of a file this notebook writes (a ``%%writefile`` cell's ``path``,
+        relative to the notebook's folder): its imports are looked up from that file's
+        folder, as the file runs, and recorded with this file's dependencies."""
+        base = os.path.dirname(self.path) if self.path is not None else os.getcwd()
+        target = _normal(os.path.join(base, os.path.expanduser(path)))
+        finder = ProjectFile(self.project, target, self.display)
+        finder.dependencies = self.dependencies
+        return finder
+
     def can_edit(self, path: str) -> bool:
         allowed = _normal(path) in self.project.run_files
         self.dependencies.edits[path] = allowed

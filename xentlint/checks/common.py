@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from xentlint.facts import BINARY_FAMILIES, CATEGORICAL_FAMILIES, Binding, Finding, LossFamily
+from xentlint.facts import (
+    BINARY_FAMILIES,
+    CATEGORICAL_FAMILIES,
+    Act,
+    Binding,
+    Finding,
+    LossFamily,
+)
 from xentlint.intents import ActivationIntent, FixScope, Intent, LossIntent, Unfixable
 
 PROBABILITY_FAMILIES = CATEGORICAL_FAMILIES | BINARY_FAMILIES
@@ -30,6 +37,39 @@ def is_categorical(binding: Binding) -> bool:
 
 def is_plain_categorical(binding: Binding) -> bool:
     return binding.loss.family in (LossFamily.CATEGORICAL, LossFamily.FOCAL_CATEGORICAL)
+
+
+# --- which rule speaks when one mistake satisfies several ------------------------------------
+# A categorical loss on one unit (XEN104) is constant whatever its from_logits and its labels:
+# XEN102's "pass from_logits=True" and XEN201/XEN202's "switch to the other categorical
+# form" would keep a loss that cannot learn, so XEN104 alone speaks for that binding.
+# A binary loss on a softmax of more than two units (XEN105) is the wrong family: XEN101's
+# "remove the softmax, keep from_logits" would leave independent sigmoids, so XEN105 speaks.
+# A softmax over one unit (XEN103, at the same activation) outputs the constant 1: XEN101
+# does not add a second finding about applying it twice.
+
+
+def one_unit_categorical(binding: Binding) -> bool:
+    """XEN104's case: a categorical loss on a 1-unit output (a hand-written
+    ``-sum(y * log(p))`` does not renormalise, so it is not constant there)."""
+    return is_categorical(binding) and binding.head.units == 1 and binding.loss.form != "expression"
+
+
+def binary_on_wide_softmax(binding: Binding) -> bool:
+    """XEN105's case: a binary loss on a softmax over more than two units."""
+    units = binding.head.units
+    return (
+        binding.loss.family in BINARY_FAMILIES
+        and binding.head.activation is Act.SOFTMAX
+        and units is not None
+        and units > 2
+    )
+
+
+def from_model(binding: Binding) -> bool:
+    """Whether the scores come out of a model (a layer), not an op or an array literal."""
+    kind = binding.head.layer_kind
+    return binding.kind == "compile" or (kind is not None and "." not in kind and kind != "literal")
 
 
 # --- shared by the fix planners -------------------------------------------------------------

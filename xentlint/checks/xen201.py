@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks.common import family_change, loss_name
+from xentlint.checks.common import binding_of, family_change, loss_name, one_unit_categorical
 from xentlint.facts import Facts, Finding, LabelEncoding, LossFamily
-from xentlint.intents import FixScope, Intent
+from xentlint.intents import FixScope, Intent, Unfixable
 from xentlint.rule import Rule
 
 RULE = Rule(
@@ -25,13 +25,17 @@ def check(facts: Facts) -> Iterator[Finding]:
         labels = b.labels
         if b.loss.family is not LossFamily.SPARSE_CATEGORICAL or labels is None:
             continue
-        if labels.encoding is not LabelEncoding.ONE_HOT:
-            continue
+        if labels.encoding is not LabelEncoding.ONE_HOT or one_unit_categorical(b):
+            continue  # on one unit, XEN104 speaks
+        other = (
+            f"{b.loss.spelling.removeprefix('sparse_')}"
+            if b.loss.form == "op"
+            else "CategoricalCrossentropy with the same from_logits"
+        )
         yield Finding(
             CODE,
             f"{loss_name(b)} expects integer class ids, but the labels are one-hot "
-            f"({labels.source} at {{0}}). Use CategoricalCrossentropy with the same "
-            f"from_logits, or keep integer labels.",
+            f"({labels.source} at {{0}}). Use {other}, or keep integer labels.",
             b.loss.anchor,
             (labels.anchor,),
             "Use CategoricalCrossentropy",
@@ -40,6 +44,8 @@ def check(facts: Facts) -> Iterator[Finding]:
 
 
 def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
+    if binding_of(finding).kind == "feed":
+        raise Unfixable("the placeholder's dtype and shape must change with the loss")
     return family_change(
         finding, scope, LossFamily.CATEGORICAL, "Use CategoricalCrossentropy (same from_logits)"
     )

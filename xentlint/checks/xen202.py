@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xentlint.checks.common import binding_of, family_change, is_plain_categorical, loss_name
+from xentlint.checks.common import (
+    binding_of,
+    family_change,
+    is_plain_categorical,
+    loss_name,
+    one_unit_categorical,
+)
 from xentlint.facts import Facts, Finding, LabelEncoding, LossFamily
 from xentlint.intents import FixScope, Intent, Unfixable
 from xentlint.rule import Rule
@@ -25,13 +31,17 @@ def check(facts: Facts) -> Iterator[Finding]:
         labels = b.labels
         if not is_plain_categorical(b) or labels is None:
             continue
-        if labels.encoding is not LabelEncoding.INTEGER:
-            continue
+        if labels.encoding is not LabelEncoding.INTEGER or one_unit_categorical(b):
+            continue  # on one unit, XEN104 speaks
+        other = (
+            f"sparse_{b.loss.spelling}"
+            if b.loss.form == "op"
+            else "SparseCategoricalCrossentropy with the same from_logits"
+        )
         yield Finding(
             CODE,
             f"{loss_name(b)} expects one-hot labels, but the labels are integer class ids "
-            f"({labels.source} at {{0}}). Use SparseCategoricalCrossentropy with the same "
-            f"from_logits, or one-hot encode the labels.",
+            f"({labels.source} at {{0}}). Use {other}, or one-hot encode the labels.",
             b.loss.anchor,
             (labels.anchor,),
             "Use SparseCategoricalCrossentropy",
@@ -41,6 +51,8 @@ def check(facts: Facts) -> Iterator[Finding]:
 
 def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
     binding = binding_of(finding)
+    if binding.kind == "feed":
+        raise Unfixable("the placeholder's dtype and shape must change with the loss")
     if binding.loss.family is not LossFamily.CATEGORICAL:
         raise Unfixable("there is no sparse form of this focal loss")
     return family_change(

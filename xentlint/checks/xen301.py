@@ -13,8 +13,16 @@ from xentlint.checks.common import (
     loss_name,
     remove_head_activation,
 )
-from xentlint.facts import BINARY_FAMILIES, Act, Facts, Finding
-from xentlint.intents import FixScope, Intent
+from xentlint.facts import (
+    BINARY_FAMILIES,
+    Act,
+    Binding,
+    Facts,
+    Finding,
+    LabelEncoding,
+    LossFamily,
+)
+from xentlint.intents import FixScope, Intent, Unfixable
 from xentlint.rule import Rule
 
 RULE = Rule(
@@ -65,9 +73,32 @@ def fix(finding: Finding, scope: FixScope) -> tuple[str, list[Intent]]:
     activation = remove_head_activation(
         binding, scope, lambda b: b.loss.from_logits is True or scope.has("XEN301", b)
     )
-    loss = loss_intent(finding, scope, from_logits=True)
-    title = (
-        f"Remove the final {act} and pass from_logits=True: `predict` now returns logits; "
-        f"for probabilities use keras.Sequential([model, {WRAPPERS[act]}])"
+    tail = (
+        f"`predict` now returns logits; for probabilities use "
+        f"keras.Sequential([model, {WRAPPERS[act]}])"
     )
+    if binding.head.activation is Act.SOFTMAX and binding.loss.family in BINARY_FAMILIES:
+        # a 2-unit softmax scored by binary crossentropy: a logits binary loss would make
+        # two independent sigmoids; the softmax's own loss keeps the model what it was
+        family = _categorical_for(binding)
+        loss = loss_intent(finding, scope, from_logits=True, family=family)
+        name = "sparse categorical" if family is LossFamily.SPARSE_CATEGORICAL else "categorical"
+        title = (
+            f"Remove the final softmax and use {name} crossentropy with from_logits=True: {tail}"
+        )
+        return title, [activation, loss]
+    loss = loss_intent(finding, scope, from_logits=True)
+    title = f"Remove the final {act} and pass from_logits=True: {tail}"
     return title, [activation, loss]
+
+
+def _categorical_for(binding: Binding) -> LossFamily:
+    """The softmax loss that matches the labels of a 2-unit softmax + binary crossentropy."""
+    if binding.loss.family is not LossFamily.BINARY:
+        raise Unfixable("no categorical form of this focal loss with the same arguments")
+    labels = binding.labels
+    if labels is not None and labels.encoding is LabelEncoding.INTEGER:
+        return LossFamily.SPARSE_CATEGORICAL
+    if labels is not None and labels.encoding is LabelEncoding.BINARY:
+        raise Unfixable("a single 0/1 column against two softmax units: unclear intent")
+    return LossFamily.CATEGORICAL  # one-hot rows, which binary crossentropy there needs

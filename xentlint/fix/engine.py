@@ -108,26 +108,31 @@ def fix_source(
     result = FixResult(text)
     seen_failures: set[str] = set()
     for _ in range(MAX_ROUNDS):
-        document = _Document.load(result.text, path, config, project)
-        if document is None:
+        progressed = False
+        for unit in range(_unit_count(result.text, path, config)):
+            document = _Document.load(result.text, path, config, project, unit)
+            if document is None:
+                continue
+            plans = [p for p in document.plans() if unsafe or p.safe]
+            if not plans:
+                continue
+            new_text, done, failures, others = document.apply(plans)
+            for failure in failures:
+                if failure not in seen_failures:
+                    seen_failures.add(failure)
+                    result.failed.append(failure)
+            if not done or (new_text == result.text and not others):
+                continue
+            result.applied.extend(document.applied(p) for p in done)
+            result.text = new_text
+            progressed = True
+            for other, (before, after) in others.items():
+                first = result.others.get(other, (before, after))[0]
+                result.others[other] = (first, after)
+                if project is not None:
+                    project.project.set_text(other, after)  # the next round reads this
+        if not progressed:
             break
-        plans = [p for p in document.plans() if unsafe or p.safe]
-        if not plans:
-            break
-        new_text, done, failures, others = document.apply(plans)
-        for failure in failures:
-            if failure not in seen_failures:
-                seen_failures.add(failure)
-                result.failed.append(failure)
-        if not done or (new_text == result.text and not others):
-            break
-        result.applied.extend(document.applied(p) for p in done)
-        result.text = new_text
-        for other, (before, after) in others.items():
-            first = result.others.get(other, (before, after))[0]
-            result.others[other] = (first, after)
-            if project is not None:
-                project.project.set_text(other, after)  # the next round reads this
     result.changed = result.text != text
     result.remaining = lint_source(result.text, path, config=config, project=project)
     return result
@@ -147,20 +152,21 @@ def code_actions(
     config = config or Config()
     if project is _OWN:
         project = project_for(path, path, config)
-    document = _Document.load(text, path, config, project)
-    if document is None:
-        return []
     actions = []
-    for item in document.plans():
-        new_text, done, _, others = document.apply([item])
-        if others:
+    for unit in range(_unit_count(text, path, config)):
+        document = _Document.load(text, path, config, project, unit)
+        if document is None:
             continue
-        if done and new_text != text:
-            diagnostic = replace(
-                document.diagnostics[id(item.finding)],
-                fix_safety="safe" if item.safe else "unsafe",
-            )
-            actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
+        for item in document.plans():
+            new_text, done, _, others = document.apply([item])
+            if others:
+                continue
+            if done and new_text != text:
+                diagnostic = replace(
+                    document.diagnostics[id(item.finding)],
+                    fix_safety="safe" if item.safe else "unsafe",
+                )
+                actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
     return actions
 
 
@@ -177,14 +183,24 @@ def fix_availability(
     config = config or Config()
     if project is _OWN:
         project = project_for(path, path, config)
-    document = _Document.load(text, path, config, project)
-    if document is None:
-        return {}
     out: dict[tuple[str, int, int, int | None], str] = {}
-    for item in document.plans():
-        d = document.diagnostics[id(item.finding)]
-        out[(d.code, d.line, d.column, d.cell)] = "safe" if item.safe else "unsafe"
+    for unit in range(_unit_count(text, path, config)):
+        document = _Document.load(text, path, config, project, unit)
+        if document is None:
+            continue
+        for item in document.plans():
+            d = document.diagnostics[id(item.finding)]
+            out[(d.code, d.line, d.column, d.cell)] = "safe" if item.safe else "unsafe"
     return out
+
+
+def _unit_count(text: str, path: str, config: Config) -> int:
+    """How many programs the document holds (a notebook: one more per ``%%writefile``)."""
+    try:
+        program = program_from_text(text, path, max_bytes=config.max_file_size)
+    except UnreadableSource:
+        return 0
+    return len(program.units())
 
 
 # --------------------------------------------------------------------------- one round
@@ -211,11 +227,16 @@ def parses(code: str, *, notebook: bool = False) -> str | None:
 
 
 class _Document:
-    def __init__(self, text: str, path: str, program: Program, analysis: Any) -> None:
+    """One program of a document (``unit``: 0, or a notebook's ``%%writefile`` file)."""
+
+    def __init__(
+        self, text: str, path: str, program: Program, analysis: Any, unit: int = 0
+    ) -> None:
         self.text = text
         self.path = path
         self.program = program
         self.analysis = analysis
+        self.unit = unit
         self.module: cst.Module = analysis.module
         self.facts = analysis.facts
         self.findings: list[Finding] = analysis.findings
@@ -226,21 +247,31 @@ class _Document:
 
     @classmethod
     def load(
-        cls, text: str, path: str, config: Config, project: ProjectFile | None = None
+        cls,
+        text: str,
+        path: str,
+        config: Config,
+        project: ProjectFile | None = None,
+        unit: int = 0,
     ) -> _Document | None:
         from xentlint.static.analyze import analyze_module
 
         try:
-            program = program_from_text(text, path, max_bytes=config.max_file_size)
+            units = program_from_text(text, path, max_bytes=config.max_file_size).units()
         except UnreadableSource:
             return None
-        if not program.text.strip() or parses(program.text, notebook=program.is_notebook):
+        if unit >= len(units):
             return None
+        program = units[unit]
+        if not program.text.strip() or parses(program.text, notebook=program.top_level_await):
+            return None
+        if project is not None and program.writes is not None:
+            project = project.written(program.writes)  # its imports, from its own folder
         codes = [code for code in RULES if config.selection.enabled(code)]
         analysis = analyze_module(program.text, codes, project)
         if analysis is None or not analysis.findings:
             return None
-        document = cls(text, path, program, analysis)
+        document = cls(text, path, program, analysis, unit)
         document._report(config)
         return document
 
@@ -325,7 +356,7 @@ class _Document:
                     after = keep_form_feeds(before, foreign.module.code, after)
                 error = parses(after)
                 if error is not None:
-                    return None, f"{foreign.display} would not parse ({error})", {}
+                    return None, f"{self.analysis.display(foreign)} would not parse ({error})", {}
                 others[foreign.path] = (before, after)
         except Unfixable as exc:
             return None, str(exc), {}
@@ -340,7 +371,7 @@ class _Document:
         """The document's text for the fixed program ``code``, or None and why not."""
         if code == self.module.code:
             return self.text, ""
-        error = parses(code, notebook=self.program.is_notebook)
+        error = parses(code, notebook=self.program.top_level_await)
         if error is not None:
             return None, f"the result would not parse ({error})"
         if not self.program.is_notebook:
@@ -350,10 +381,10 @@ class _Document:
         except notebook.NotebookEditError as exc:
             return None, f"cannot write the change into the notebook: {exc}"
         try:
-            again = program_from_text(text, self.path, max_bytes=sys.maxsize).text
+            units = program_from_text(text, self.path, max_bytes=sys.maxsize).units()
         except UnreadableSource as exc:
             return None, f"the notebook would not read back: {exc.reason}"
-        if again != code:
+        if len(units) <= self.unit or units[self.unit].text != code:
             return None, "the notebook would not read back as the fixed program"
         return text, ""
 

@@ -15,6 +15,7 @@ from xentlint.fix import layout
 from xentlint.fix.edits import Context, Edits
 from xentlint.intents import (
     ActivationIntent,
+    ArgumentIntent,
     Intent,
     LossIntent,
     MetricIntent,
@@ -22,6 +23,7 @@ from xentlint.intents import (
     merge,
 )
 from xentlint.knowledge import activations as A
+from xentlint.knowledge.applications import LIBRARY_HEADS
 from xentlint.knowledge.layers import LAYERS, Role
 from xentlint.knowledge.losses import BY_FAMILY, LOSS_FUNCTIONS, NN_OP_KEYWORDS
 
@@ -36,6 +38,8 @@ def render(intents: list[Intent], ctx: Context) -> Edits:
             _loss(intent, ctx, edits)
         elif isinstance(intent, ActivationIntent):
             _activation(intent, ctx, edits)
+        elif isinstance(intent, ArgumentIntent):
+            _argument(intent, edits)
         else:
             _metric(intent, ctx, edits)
     return edits
@@ -55,6 +59,9 @@ def _loss(intent: LossIntent, ctx: Context, edits: Edits) -> None:
     family = intent.family or spec.family
     if family not in BY_FAMILY:
         raise Unfixable("no such loss")
+    if spec.form not in ("string", "class", "function", "op"):
+        # a hand-written loss, tf.losses.log_loss: no from_logits, no family to switch to
+        raise Unfixable("this loss cannot be changed into another by an argument")
     if spec.form == "string":
         _string_loss(intent, family, ctx, edits)
     elif spec.form == "op":
@@ -216,12 +223,28 @@ def _activation(intent: ActivationIntent, ctx: Context, edits: Edits) -> None:
     if isinstance(node, cst.Call) and ctx.names.canonical(node.func) in A.ACTIVATION_OPS:
         _activation_op(intent, node, ctx, edits)
         return
+    if isinstance(node, cst.Call):
+        _library_activation(intent, node, ctx, edits)
+        return
     if isinstance(node, cst.Arg):
-        if node.keyword is None or node.keyword.value != "activation":
-            raise Unfixable("not an activation argument")
         call = parent
         assert isinstance(call, cst.Call)
-        if intent.action == "remove":
+        library = LIBRARY_HEADS.get(ctx.names.canonical(call.func) or "")
+        keyword = (
+            "activation"
+            if library is None or library.activation is None
+            else (library.activation.keyword)
+        )
+        if node.keyword is None or node.keyword.value != keyword:
+            raise Unfixable("not an activation argument")
+        if library is not None:  # its default may be softmax: say None
+            new = (
+                cst.Name("None")
+                if intent.action == "remove"
+                else (_activation_value(node.value, intent.action, ctx))
+            )
+            edits.replace(node, lambda arg: arg.with_changes(value=new))
+        elif intent.action == "remove":
             edits.remove(call, _index(call.args, node))
         else:
             new = _activation_value(node.value, intent.action, ctx)
@@ -241,6 +264,21 @@ def _activation(intent: ActivationIntent, ctx: Context, edits: Edits) -> None:
             edits.replace(node, lambda _n: new)
         return
     raise Unfixable("the activation is not written in a form the fixer knows")
+
+
+def _library_activation(
+    intent: ActivationIntent, call: cst.Call, ctx: Context, edits: Edits
+) -> None:
+    """``ResNet50(weights=None, classes=10)`` -> ``..., classifier_activation=None)``."""
+    library = LIBRARY_HEADS.get(ctx.names.canonical(call.func) or "")
+    if library is None or library.activation is None or any(arg.star for arg in call.args):
+        raise Unfixable("the activation is not written in a form the fixer knows")
+    if intent.action == "remove":
+        value: cst.BaseExpression = cst.Name("None")
+    else:
+        value = cst.parse_expression(ctx.names.string(intent.action))
+    arg = layout.keyword_arg(library.activation.keyword, value)
+    edits.replace(call, lambda c: layout.append_arg(c, arg))
 
 
 def _index(items: Any, node: cst.CSTNode) -> int:
@@ -376,31 +414,43 @@ def _activation_op(intent: ActivationIntent, call: cst.Call, ctx: Context, edits
 
 def _metric(intent: MetricIntent, ctx: Context, edits: Edits) -> None:
     node = intent.anchor
-    zero = cst.Float("0.0")
+    value = cst.parse_expression(intent.value)
     if isinstance(node, cst.SimpleString):
         names = ctx.names
-        spelled = names.spell(
-            "keras.metrics.BinaryAccuracy", names.flavour(intent.like), intent.like, node
-        )
+        qname = f"keras.metrics.{intent.class_name}"
+        spelled = names.spell(qname, names.flavour(intent.like), intent.like, node)
         if spelled is None:
             raise Unfixable("no import reaches keras.metrics")
         edits.add_import(spelled.new_import)
-        value = node.evaluated_value
+        text = node.evaluated_value
         quote = node.quote if node.quote in ('"', "'") else names.quote
-        keep_name = "" if value == "binary_accuracy" else f", name={quote}{value}{quote}"
-        code = f"{spelled.code}(threshold=0.0{keep_name})"
+        same_name = text in (intent.default_name, intent.class_name)
+        keep_name = "" if same_name else f", name={quote}{text}{quote}"
+        code = f"{spelled.code}({intent.keyword}={intent.value}{keep_name})"
         edits.replace(node, lambda _n: cst.parse_expression(code))
         return
     if not isinstance(node, cst.Call):
-        raise Unfixable("the metric is not a literal or a BinaryAccuracy() call")
+        raise Unfixable("the metric is not a literal or a metric call")
     if any(arg.star for arg in node.args):
         raise Unfixable("the call passes *args or **kwargs")
     positional = [arg for arg in node.args if arg.keyword is None]
     for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == "threshold":
-            edits.replace(arg, lambda a: a.with_changes(value=zero))
+        if arg.keyword is not None and arg.keyword.value == intent.keyword:
+            edits.replace(arg, lambda a: a.with_changes(value=value))
             return
-    if len(positional) > 2:
-        edits.replace(positional[2], lambda a: a.with_changes(value=zero))
+    position = intent.position
+    if position is not None and len(positional) > position:
+        edits.replace(positional[position], lambda a: a.with_changes(value=value))
         return
-    edits.replace(node, lambda c: layout.append_arg(c, layout.keyword_arg("threshold", zero)))
+    edits.replace(node, lambda c: layout.append_arg(c, layout.keyword_arg(intent.keyword, value)))
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _argument(intent: ArgumentIntent, edits: Edits) -> None:
+    """``loss(y, probs, from_logits=True)`` -> ``loss(y, logits, from_logits=True)``."""
+    if not isinstance(intent.name, cst.Name) or not isinstance(intent.anchor, cst.Name):
+        raise Unfixable("the argument is not a plain name")
+    name = intent.name.value
+    edits.replace(intent.anchor, lambda n: n.with_changes(value=name))

@@ -186,6 +186,6 @@ def blocked_by(item: Plan, modules: Modules) -> str | None:
         if finder is None or not finder.can_edit(foreign.path):
             anchor = next(i.anchor for i in item.intents if modules.origin(i.anchor) is foreign)
             where = analysis.place(anchor) if analysis is not None else None
-            place = where or foreign.display
+            place = where or (analysis.display(foreign) if analysis is not None else foreign.path)
             return f"the fix belongs in {place}, which is not among the files being fixed"
     return None

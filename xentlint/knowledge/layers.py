@@ -31,6 +31,9 @@ class Role(str, Enum):
     APPLIES = "applies"
     #: wraps another layer (``inner``): TimeDistributed, Bidirectional
     WRAPPER = "wrapper"
+    #: reshapes in row-major order (Reshape, Flatten): when the output's last axis has the
+    #: size of the input's, every output row is one input row, unchanged; else unknown
+    RESHAPE = "reshape"
 
 
 class LayerKind(NamedTuple):
@@ -54,6 +57,8 @@ class LayerKind(NamedTuple):
     see_through: bool = False
     #: other class names Keras accepts for the same class (``Convolution2D``)
     aliases: tuple[str, ...] = ()
+    #: RESHAPE: the target shape (without the batch axis); None: all axes flattened
+    target: Arg | None = None
 
     @property
     def qname(self) -> str:
@@ -112,9 +117,15 @@ _ENTRIES = (
     _passthrough("Masking"),
     # (batch, k) -> (batch, n, k): every row over the last axis is a copy of the input row
     _passthrough("RepeatVector", rank_delta=1),
-    # Not listed, so unknown: Flatten, Reshape, Permute (the last axis may merge with or
-    # trade places with others), the normalization layers (they change the values: a
-    # normalized softmax row is no longer a distribution), pooling, Lambda, merges.
+    # Reshape(target_shape) / Flatten(): a row-major reshape cuts the flat values into
+    # consecutive blocks of the output's last size; when that is the input's last size,
+    # each block is exactly one input row (MobileNet: Conv2D(classes, 1) on a 1x1 map,
+    # Reshape((classes,)), Activation(softmax)). Whether it is needs the input's shape.
+    LayerKind("Reshape", Role.RESHAPE, target=Arg("target_shape", 0)),
+    LayerKind("Flatten", Role.RESHAPE),
+    # Not listed, so unknown: Permute (the last axis may trade places with others), the
+    # normalization layers (they change the values: a normalized softmax row is no longer
+    # a distribution), pooling, Lambda, merges.
     LayerKind("Activation", Role.APPLIES, activation=Arg("activation", 0)),
     LayerKind("Softmax", Role.APPLIES, applies=Act.SOFTMAX, axis=Arg("axis", 0)),
     LayerKind("ReLU", Role.APPLIES, applies=Act.OTHER),

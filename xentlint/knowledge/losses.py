@@ -154,3 +154,19 @@ LOGITS_OPS: dict[str, LogitsOp] = {
 
 #: What the fixer may rename a tf.nn op to, keeping ``labels=``/``logits=``/``name=``.
 NN_OP_KEYWORDS = _NN
+
+
+class ProbabilityOp(NamedTuple):
+    """An op that takes probabilities: TF1 ``tf.losses.log_loss(labels, predictions)``."""
+
+    family: LossFamily
+    labels: str  # the labels keyword (first argument)
+    predictions: str  # the predictions keyword (second argument)
+
+
+#: canonical name -> op (``LossSpec.form`` "probability_op"; it has no from_logits)
+PROBABILITY_OPS: dict[str, ProbabilityOp] = {
+    # log_loss(labels, predictions, weights=1.0, epsilon=1e-7, ...): binary, on probabilities
+    "tf1.losses.log_loss": ProbabilityOp(LossFamily.BINARY, "labels", "predictions"),
+}
+PROBABILITY_OP_FORM = "probability_op"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from xentlint.knowledge.layers import CANONICAL_ALIASES as _ALIASES
-from xentlint.knowledge.losses import LOGITS_OPS
+from xentlint.knowledge.losses import LOGITS_OPS, PROBABILITY_OPS
 
 _PREFIX_REWRITES = (
     ("tensorflow.compat.v1.keras.", "keras."),
@@ -26,6 +26,9 @@ _PREFIX_REWRITES = (
     ("keras._tf_keras.keras.", "keras."),
     ("tensorflow.compat.v1.", "tensorflow."),
     ("tensorflow.compat.v2.", "tensorflow."),
+    # applications and classifier tasks (knowledge.applications)
+    ("keras_applications.", "keras.applications."),
+    ("keras_nlp.", "keras_hub."),
 )
 
 # Namespaces whose deeper module paths (keras.layers.core.Dense) collapse to the last part.
@@ -35,11 +38,14 @@ _COLLAPSE = (
     "keras.activations.",
     "keras.metrics.",
     "keras.utils.",
+    "keras.applications.",  # keras.applications.resnet50.ResNet50
 )
 
 # TF1 ``tf.losses.*`` ops have a canonical namespace of their own (``tf1.losses.``, see
 # knowledge.losses); any other ``tf.losses.X`` is ``keras.losses.X``.
-TF1_LOSS_NAMES = frozenset(q.rsplit(".", 1)[1] for q in LOGITS_OPS if q.startswith("tf1.losses."))
+TF1_LOSS_NAMES = frozenset(
+    q.rsplit(".", 1)[1] for q in [*LOGITS_OPS, *PROBABILITY_OPS] if q.startswith("tf1.losses.")
+)
 
 _EXACT = {
     "keras.models.Sequential": "keras.Sequential",

@@ -7,7 +7,7 @@ fixes as code actions. Importing this package is cheap: pygls is imported by :fu
 
 from __future__ import annotations
 
-PYGLS_MISSING = "xentlint server needs pygls: pip install 'xentlint[lsp]'"
+PYGLS_MISSING = "xentlint server needs pygls: pip install 'pygls>=2,<3'"
 _LSP_PACKAGES = frozenset({"pygls", "lsprotocol", "cattrs"})
 
 

@@ -311,26 +311,31 @@ def _noqa_actions(
         program = program_from_text(source, snapshot.display_path(), max_bytes=config.max_file_size)
     except UnreadableSource:
         return []  # XEN902 only: a comment cannot silence it
-    columns = comment_columns(program.text)
-    if columns is None:
-        return []  # e.g. a syntax error: nothing to add a comment to safely
-    program_lines = {where: number for number, where in enumerate(program.cells or (), 1)}
+    columns: dict[int, dict[int, int | None] | None] = {}  # per unit (id)
     actions: list[types.CodeAction] = []
     done: set[tuple[str, int, int | None]] = set()
     for diagnostic, converted in found:
         if (diagnostic.code, diagnostic.line, diagnostic.cell) in done:
             continue  # one comment per code and line
         done.add((diagnostic.code, diagnostic.line, diagnostic.cell))
+        where = program.unit_of(diagnostic.cell, diagnostic.line)
+        if where is None or where[1] in where[0].originals:
+            continue  # no such line, or a cell left out (a syntax error): no comment
+        unit, number = where
+        if id(unit) not in columns:
+            columns[id(unit)] = comment_columns(unit.text)
+        unit_columns = columns[id(unit)]
+        if unit_columns is None:
+            continue  # e.g. a syntax error: nothing to add a comment to safely
         if snapshot.is_notebook:
             cell = _cell_of(snapshot.cells, diagnostic)
-            number = program_lines.get((diagnostic.cell or 0, diagnostic.line))
-            if cell is None or number is None:
+            if cell is None:
                 continue
             target = cell.uri
             text, shift = cell.text, dedent_shift(cell.text).get(diagnostic.line, 0)
         else:
-            target, text, shift, number = snapshot.key, snapshot.text or "", 0, diagnostic.line
-        edit = _noqa_edit(text, diagnostic, program.line_text(number), columns, number, shift)
+            target, text, shift = snapshot.key, snapshot.text or "", 0
+        edit = _noqa_edit(text, diagnostic, unit.line_text(number), unit_columns, number, shift)
         if edit is None:
             continue
         edit_range, new_text = edit

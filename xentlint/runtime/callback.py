@@ -31,7 +31,10 @@ class XentlintCallback(keras.callbacks.Callback):
 
     ``labels``: the training labels (arrays, a dict per output, a ``tf.data.Dataset``...),
     so that the label rules (XEN2xx) run too. ``raise_on_error=True`` stops training when
-    an error-severity finding is reported. The findings stay on ``self.diagnostics``.
+    an error-severity finding is reported. The findings stay on ``self.diagnostics``, and
+    what could not be judged (an output the probe could not show, labels whose encoding
+    cannot be told) on ``self.not_judged``, one sentence each; both are printed unless
+    ``verbose=False``.
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class XentlintCallback(keras.callbacks.Callback):
         self.verbose = verbose
         self.stream = stream
         self.diagnostics: list[Diagnostic] = []
+        self.not_judged: list[str] = []
         self._pending = False
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -68,18 +72,23 @@ class XentlintCallback(keras.callbacks.Callback):
         """Run the checks; False when the model cannot be checked yet (not built)."""
         stream = self.stream or sys.stderr
         try:
-            self.diagnostics = check_model(
+            result = check_model(
                 self.model, self.labels, self.probe, select=self.select, ignore=self.ignore
             )
         except CheckError as exc:
             if not final and not getattr(self.model, "built", True):
                 return False
+            self.not_judged = [f"the model was not checked: {exc}"]
             if self.verbose:
                 stream.write(f"xentlint: cannot check the model: {exc}\n")
             return True
+        self.diagnostics = result
+        self.not_judged = list(result.not_judged)
         if self.verbose:
             for d in self.diagnostics:
                 stream.write(f"xentlint: {d.location()}: {d.code} {d.message}\n")
+            for sentence in self.not_judged:
+                stream.write(f"xentlint: <model>: {sentence}\n")
             stream.flush()
         errors = [d for d in self.diagnostics if d.severity == "E"]
         if self.raise_on_error and errors:

@@ -17,6 +17,7 @@ from xentlint.knowledge.metrics import (
     DEFAULT_THRESHOLD,
     SERIALIZED_THRESHOLD_FUNCTIONS,
     SERIALIZED_THRESHOLD_METRICS,
+    THRESHOLD_STRINGS,
 )
 from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.anchors import Anchor
@@ -28,6 +29,45 @@ _MISSING = object()
 class OutputCompile:
     loss: LossSpec | None
     metrics: tuple[MetricSpec, ...]
+    #: when ``loss`` is None because the loss is code xentlint cannot read: what it is
+    #: ("the custom function 'mypkg>my_loss'"); None for Keras' own losses and when unsure
+    custom_loss: str | None = None
+    #: ``loss`` is None because the loss is one of Keras' own, not a cross-entropy ("mse")
+    other_keras_loss: bool = False
+
+
+def keras_loss(value: Any) -> bool:
+    """Whether a saved loss is certainly one of Keras' own: a string (Keras resolves it by
+    name, and saves a user's function as a function object) or a Keras class."""
+    if isinstance(value, str):
+        return True
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("class_name"), str)
+        and value.get("class_name") != "function"
+        and is_library_module(value.get("module"))
+        and value.get("registered_name") is None
+    )
+
+
+def custom_loss(value: Any) -> str | None:
+    """What a saved loss is when it certainly is the user's code, else None.
+
+    Keras saves its own loss functions and a user's unregistered ones alike
+    (``{"class_name": "function", "config": "name"}``), so only lambdas, registered
+    functions (``package>name``) and registered classes (a ``registered_name``, which
+    Keras' own classes do not have) are known to be code.
+    """
+    if not isinstance(value, dict):
+        return None
+    kind, cfg = value.get("class_name"), value.get("config")
+    if kind == "__lambda__":
+        return "a Python lambda"
+    if kind == "function":
+        return f"the custom function {cfg!r}" if isinstance(cfg, str) and ">" in cfg else None
+    if isinstance(kind, str) and isinstance(value.get("registered_name"), str):
+        return f"the custom class {kind}"
+    return None
 
 
 def _is_object(value: Any) -> bool:
@@ -76,14 +116,32 @@ def metric_specs(value: Any, output: str | None) -> tuple[MetricSpec, ...]:
     for item in _flatten(value):
         spelling: str | None = None
         threshold: float | None = DEFAULT_THRESHOLD
+        from_logits: bool | None = None
         if isinstance(item, str) and item in ACCURACY_STRINGS:
             spelling = item
+        elif isinstance(item, str) and item in THRESHOLD_STRINGS:  # "precision", "auc"
+            entry = THRESHOLD_STRINGS[item]
+            spelling, threshold = item, entry.default
+            from_logits = False if entry.from_logits is not None else None
         elif isinstance(item, dict):
             kind, cfg = item.get("class_name"), item.get("config")
             metric = SERIALIZED_THRESHOLD_METRICS.get(kind) if isinstance(kind, str) else None
-            if metric is not None:
+            overridden = isinstance(cfg, dict) and any(
+                cfg.get(name) is not None for name in (metric.overrides if metric else ())
+            )
+            if metric is not None and not overridden:
                 spelling = metric.class_name
-                threshold = _threshold(cfg, metric.threshold.keyword, metric.default)
+                if metric.from_logits is not None:
+                    threshold = None
+                    logits = (
+                        cfg.get(metric.from_logits.keyword, False)
+                        if isinstance(cfg, dict)
+                        else False
+                    )
+                    from_logits = logits if isinstance(logits, bool) else None
+                else:
+                    assert metric.threshold is not None
+                    threshold = _threshold(cfg, metric.threshold.keyword, metric.default)
             elif (
                 kind == "function"
                 and isinstance(cfg, str)
@@ -99,13 +157,13 @@ def metric_specs(value: Any, output: str | None) -> tuple[MetricSpec, ...]:
                     threshold = _threshold(cfg, "threshold", DEFAULT_THRESHOLD)
         if spelling is not None:
             anchor = Anchor("metric", f"metric {spelling!r}", output, f"metric {spelling!r}")
-            specs.append(MetricSpec(spelling, threshold, anchor))
+            specs.append(MetricSpec(spelling, threshold, anchor, from_logits))
     return tuple(specs)
 
 
-def _threshold(cfg: Any, keyword: str, default: float) -> float | None:
-    """A serialized threshold: the default when absent, None when not a number."""
-    if not isinstance(cfg, dict) or keyword not in cfg:
+def _threshold(cfg: Any, keyword: str, default: float | None) -> float | None:
+    """A serialized threshold: the default when absent (or null), None when not a number."""
+    if not isinstance(cfg, dict) or cfg.get(keyword) is None:
         return default
     value = cfg[keyword]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -140,7 +198,9 @@ def per_output(
             continue
         spec = loss_spec(part, _loss_anchor(name, count, loss, index))
         chosen = pick(metrics, name, index, count, struct)
-        out.append(OutputCompile(spec, metric_specs(chosen, name)))
+        custom = custom_loss(part) if spec is None else None
+        other = spec is None and keras_loss(part)
+        out.append(OutputCompile(spec, metric_specs(chosen, name), custom, other))
     return out
 
 

@@ -22,11 +22,17 @@ from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.errors import CheckError
 from xentlint.runtime.graph import Graph, Op, Ref
 
+LAMBDA = "a Python lambda"
+
 
 @dataclass
 class ReadResult:
     graph: Graph
     unsafe: list[str] = field(default_factory=list)  # "layer 'double' (a Python lambda)"
+    #: what Keras can load only once it is registered: (class or function, the module the
+    #: configuration names for it, None when it names none that helps)
+    unregistered: list[tuple[str, str | None]] = field(default_factory=list)
+    lambdas: bool = False  # Python lambdas: loading them runs their code (safe_mode=False)
 
 
 def keras_registered(name: str) -> bool:
@@ -44,6 +50,8 @@ class ConfigReader:
     def __init__(self, known: Callable[[str], bool] = keras_registered) -> None:
         self.known = known
         self.unsafe: list[str] = []
+        self.unregistered: list[tuple[str, str | None]] = []
+        self.lambdas = False
 
     # --- entry point ---------------------------------------------------------------------
 
@@ -54,13 +62,14 @@ class ConfigReader:
         library = kind in MODEL_CLASSES or self._library(config, kind)
         if not library:
             self.unsafe.append(f"model class {kind} (custom, not registered)")
+            self.unregistered.append((kind, _user_module(config)))
         graph = self.model(config, prefix="")
         if graph is None:
             if library and kind not in MODEL_CLASSES:
                 raise CheckError(f"the saved object is a {kind}, not a model")
             # A subclassed model: its configuration does not describe its outputs.
             graph = Graph(kind, subclassed=True)
-        return ReadResult(graph, self.unsafe)
+        return ReadResult(graph, self.unsafe, self.unregistered, self.lambdas)
 
     def model(self, entry: dict[str, Any], prefix: str) -> Graph | None:
         """A nested or top-level model entry; None when it is not a model."""
@@ -95,6 +104,8 @@ class ConfigReader:
             in_rank = _build_rank(entry) or rank
             op.calls = [[previous]] if previous is not None else [[]]
             op.in_ranks = [in_rank]
+            if op.reshape:
+                op.in_shapes = [_build_shape(entry)]
             if op.out_rank is None and op.units is not None:
                 op.out_rank = in_rank
             graph.ops[position] = op
@@ -124,6 +135,8 @@ class ConfigReader:
                 continue
             op = self.layer(entry, prefix, key=name)
             op.calls, op.in_ranks = _inbound(entry.get("inbound_nodes"))
+            if op.reshape:
+                op.in_shapes = _inbound_shapes(entry.get("inbound_nodes"))
             if op.out_rank is None and op.units is not None and op.in_ranks:
                 op.out_rank = op.in_ranks[0]
             graph.ops[name] = op
@@ -145,26 +158,57 @@ class ConfigReader:
             return op
         if not self._library(entry, kind):
             op.custom = True
+            op.unknown_because = f"is custom code (class {kind}, not registered)"
             self.unsafe.append(f"layer {path!r} (custom class {kind}, not registered)")
+            self.unregistered.append((kind, _user_module(entry)))
             return op
-        self._scan_code(cfg, path)
+        code = self._scan_code(cfg, path)
+        if not _keras_own(entry, kind):  # registered: loadable, but its call() is unknown
+            op.custom = True
+            op.unknown_because = f"is custom code (class {kind})"
+            return op
         classify(op, kind, cfg, module=entry.get("module"))
+        if code is not None:
+            op.unknown_because = f"runs {code}"
+        elif op.activation is Act.UNKNOWN or op.applies is Act.UNKNOWN:
+            op.unknown_because = "has an activation xentlint does not know" + _named(
+                cfg.get("activation")
+            )
         return op
 
     def _library(self, entry: dict[str, Any], kind: str) -> bool:
         """Keras' own class, or one registered with Keras in this process."""
-        if is_library_module(entry.get("module")):
-            return True
-        if "module" not in entry and kind in KERAS_CLASS_NAMES:  # Keras 2: names only
+        if _keras_own(entry, kind):
             return True
         registered = entry.get("registered_name")
         return self.known(registered if isinstance(registered, str) else kind)
 
-    def _scan_code(self, cfg: Any, path: str) -> None:
-        """Note lambdas and custom functions anywhere in a layer's configuration."""
-        for kind, detail in _code_objects(cfg, self.known):
-            self.unsafe.append(f"layer {path!r} ({kind}{detail})")
-            break
+    def _scan_code(self, cfg: Any, path: str) -> str | None:
+        """The first lambda or custom function in a layer's configuration ("a Python
+        lambda"), noted as unsafe to load; None when there is none."""
+        for what in _code_objects(cfg, self.known):
+            self.unsafe.append(f"layer {path!r} ({what})")
+            if what == LAMBDA:
+                self.lambdas = True
+            else:
+                self.unregistered.append((what, None))
+            return what
+        return None
+
+
+def _user_module(entry: dict[str, Any]) -> str | None:
+    """The module a custom class' entry names, when importing it could register the class."""
+    module = entry.get("module")
+    if not isinstance(module, str) or module in ("__main__", "builtins"):
+        return None
+    return module if all(part.isidentifier() for part in module.split(".")) else None
+
+
+def _keras_own(entry: dict[str, Any], kind: str) -> bool:
+    """Whether a configuration entry names one of Keras' own classes (not a registered one)."""
+    if is_library_module(entry.get("module")):
+        return True
+    return "module" not in entry and kind in KERAS_CLASS_NAMES  # Keras 2: names only
 
 
 def classify(op: Op, kind: str, cfg: dict[str, Any], module: object = None) -> None:
@@ -209,6 +253,17 @@ def classify(op: Op, kind: str, cfg: dict[str, Any], module: object = None) -> N
             op.applies = layer.applies
             if layer.axis is not None:
                 op.axis = cfg.get(layer.axis.keyword, -1)
+    elif role is Role.RESHAPE:
+        op.reshape = True
+        if layer.target is None:
+            op.flattens = True
+            op.out_rank = 2
+        else:
+            target = cfg.get(layer.target.keyword)
+            if isinstance(target, list) and target:
+                op.reshape_to = _int(target[-1])
+                op.reshape_rank = len(target)
+                op.out_rank = len(target) + 1
     else:  # Role.PASSTHROUGH
         op.passthrough = True
         op.rank_delta = layer.rank_delta
@@ -228,8 +283,16 @@ def activation_of(value: Any) -> Act:
     return Act.UNKNOWN
 
 
-def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
-    """(what, detail) for each object in a configuration that would need code to load."""
+def _named(activation: Any) -> str:
+    """`` ('name')`` for an activation value that names a function, else nothing."""
+    if isinstance(activation, dict):
+        activation = activation.get("config")
+    return f" ({activation!r})" if isinstance(activation, str) and len(activation) < 80 else ""
+
+
+def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[str]:
+    """What each object in a configuration that would need code to load is: "a Python
+    lambda", "the custom function 'my_act'"."""
     if isinstance(value, list):
         for item in value:
             yield from _code_objects(item, known)
@@ -238,17 +301,17 @@ def _code_objects(value: Any, known: Callable[[str], bool]) -> Iterator[tuple[st
         return
     kind = value.get("class_name")
     if kind == "__lambda__" or value.get("function_type") == "lambda":
-        yield "a Python lambda", ""
+        yield LAMBDA
         return
     if set(value) == {"value"} and isinstance(value["value"], list):  # a lambda activation
-        yield "a Python lambda", ""
+        yield LAMBDA
         return
     if kind == "function" and isinstance(value.get("config"), str):
         name = value["config"]
         module = value.get("module")
         library = is_library_module(module) or str(module).startswith("tensorflow")
         if not library and A.from_serialized(name) is Act.UNKNOWN and not known(name):
-            yield "custom function ", repr(name)
+            yield f"the custom function {name!r}"
         return
     for item in value.values():
         yield from _code_objects(item, known)
@@ -273,6 +336,27 @@ def _list(value: Any) -> list[Any]:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _build_shape(entry: dict[str, Any]) -> list[Any] | None:
+    """A Sequential layer's input shape, from its ``build_config`` (Keras 3)."""
+    build = entry.get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    return shape if isinstance(shape, list) else None
+
+
+def _inbound_shapes(nodes: Any) -> list[list[Any] | None]:
+    """Per call: the first input tensor's shape (Keras 3 configurations write it)."""
+    shapes: list[list[Any] | None] = []
+    for node in nodes if isinstance(nodes, list) else []:
+        shape = None
+        if isinstance(node, dict):
+            for tensor in _keras_tensors(node.get("args")):
+                value = tensor.get("shape")
+                shape = value if isinstance(value, list) else None
+                break
+        shapes.append(shape)
+    return shapes
 
 
 def _build_rank(cfg: dict[str, Any]) -> int | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-INSTALL_HINT = "xentlint model needs keras and a backend: pip install 'xentlint[tensorflow]'"
-#: The smallest install that provides each optional module, and what it is needed for.
+#: The smallest install that provides each optional module: (what, what for by default,
+#: how to install it).
 _NEEDED_FOR = {
-    "h5py": "xentlint model needs h5py to read an HDF5 (.h5) model: pip install h5py",
-    "numpy": "xentlint model needs numpy for this (labels, arrays): pip install numpy",
+    "keras": ("keras and a backend", "", "pip install tensorflow"),
+    "h5py": ("h5py", "to read an HDF5 (.h5) model", "pip install h5py"),
+    "numpy": ("numpy", "for this (labels, arrays)", "pip install numpy"),
 }
 
 
@@ -21,28 +22,39 @@ class KerasMissing(CheckError):
     for an HDF5 file, not all of TensorFlow).
     """
 
-    def __init__(self, detail: str = "", module: str = "keras") -> None:
-        hint = _NEEDED_FOR.get(module.split(".", 1)[0], INSTALL_HINT)
-        super().__init__(hint + (f" ({detail})" if detail else ""))
+    def __init__(self, detail: str = "", module: str = "keras", purpose: str = "") -> None:
+        top = module.split(".", 1)[0]
+        what, default, install = _NEEDED_FOR.get(top, _NEEDED_FOR["keras"])
+        why = f" {purpose or default}" if purpose or default else ""
+        message = f"xentlint model needs {what}{why}: {install}"
+        super().__init__(message + (f" ({detail})" if detail else ""))
+        self.module = top
 
 
 class ModelRefused(CheckError):
     """Loading the model would run arbitrary Python code (a Lambda, a custom object)."""
 
-    def __init__(self, what: str, *, api: bool = False) -> None:
-        flag = "trust_model=True" if api else "--trust-model"
-        super().__init__(
-            f"{what}: loading it would run arbitrary Python code, so xentlint refuses to "
-            f"(safe_mode=True). Pass {flag} to load it anyway, only for a file you trust."
-        )
+    def __init__(self, what: str, *, api: bool = False, how: str | None = None) -> None:
+        """``how``: what loading needs and what to pass ("Keras loads class X only once the
+        module that registers it is imported: pass --import mymodels --probe")."""
+        if how is None:
+            flag = "trust_model=True" if api else "--trust-model"
+            how = (
+                f"loading it would run arbitrary Python code, so xentlint refuses to "
+                f"(safe_mode=True). Pass {flag} to load it anyway, only for a file you trust."
+            )
+        else:
+            how = f"xentlint does not load it: {how}"
+        super().__init__(f"{what}: {how}")
         self.what = what
 
 
-def require(module: str) -> object:
-    """Import ``module`` or raise :class:`KerasMissing`."""
+def require(module: str, purpose: str = "") -> object:
+    """Import ``module`` or raise :class:`KerasMissing`; ``purpose`` says what it is needed
+    for ("to read labels")."""
     import importlib
 
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise KerasMissing(f"cannot import {module}: {exc}", module) from None
+        raise KerasMissing(f"cannot import {module}: {exc}", module, purpose) from None

@@ -83,7 +83,7 @@ def from_file(path: str) -> dict[Any, LabelSet]:
     each ``.npz`` member declares is bounded before anything is loaded, and every read is
     bounded too. Object arrays are refused (``allow_pickle=False``).
     """
-    np = require("numpy")
+    np = require("numpy", "to read labels")
     display = os.path.basename(path)
     if not os.path.exists(path):
         raise CheckError(f"{path}: no such file or directory")
@@ -216,7 +216,7 @@ def _one(name: str, value: Any) -> LabelSet:
     if shape is not None and dtype is not None and _is_spec(value):
         dims = tuple(None if d is None else int(d) for d in _dims(shape))
         return LabelSet(name, None, dims, _dtype_name(dtype))
-    np = require("numpy")
+    np = require("numpy", "to read labels")
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         value = value.numpy()
     try:
@@ -312,7 +312,7 @@ def describe(
     binary_loss = loss is not None and loss.family in BINARY_FAMILIES
     if labels.array is None:
         return _describe_spec(labels, vector, binary_loss)
-    np = require("numpy")
+    np = require("numpy", "to read labels")
     values = np.asarray(labels.array)
     if not np.issubdtype(values.dtype, np.number) and values.dtype != bool:
         raise CheckError(f"{labels.name}: labels of dtype {values.dtype} are not numeric")
@@ -338,7 +338,7 @@ def describe(
 
 
 def _describe_rows(labels: LabelSet, values: Any, span: LabelRange) -> Described:
-    np = require("numpy")
+    np = require("numpy", "to read labels")
     width = int(values.shape[-1])
     rows = values.reshape(-1, width)
     zero_one = bool(np.all((rows == 0) | (rows == 1)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from xentlint.facts import Act
 from xentlint.knowledge.models import SERIALIZED_MODEL_CLASSES
 from xentlint.knowledge.names import is_library_module
 from xentlint.runtime.config_reader import classify
@@ -41,7 +42,7 @@ def _function_name(fn: Any) -> Any:
 
 def _attributes(layer: Any) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
-    for key in ("units", "filters", "data_format", "axis"):
+    for key in ("units", "filters", "data_format", "axis", "target_shape"):
         value = getattr(layer, key, None)
         if value is not None:
             cfg[key] = list(value) if isinstance(value, tuple) else value
@@ -52,6 +53,14 @@ def _attributes(layer: Any) -> dict[str, Any]:
         name, _module, _sub = _keras_base(type(inner))
         cfg["layer"] = {"class_name": name, "config": _attributes(inner)}
     return cfg
+
+
+def _shape(tensor: Any) -> list[Any] | None:
+    shape = getattr(tensor, "shape", None)
+    try:
+        return [d if isinstance(d, int) else None for d in shape] if shape is not None else None
+    except TypeError:
+        return None
 
 
 def _rank(tensor: Any) -> int | None:
@@ -93,10 +102,17 @@ class LiveReader:
         kind, module, subclass = _keras_base(type(layer))
         if kind in ("Layer", "Operation"):
             op.custom = True
+            op.unknown_because = f"is custom code (class {type(layer).__name__})"
             self.custom.append(name)
             return op
         op.kind = kind if not subclass else type(layer).__name__
         classify(op, kind, _attributes(layer), module)
+        if kind == "Lambda":
+            op.unknown_because = "is a Lambda layer (Python code)"
+        elif op.activation is Act.UNKNOWN or op.applies is Act.UNKNOWN:
+            function = getattr(getattr(layer, "activation", None), "__name__", None)
+            named = f" ({function!r})" if isinstance(function, str) else ""
+            op.unknown_because = f"has a custom activation function{named}"
         return op
 
     def sequential(self, model: Any, prefix: str) -> Graph:
@@ -111,6 +127,9 @@ class LiveReader:
                 tensors = getattr(nodes[-1], "input_tensors", None) or []
                 rank = _rank(tensors[0]) if tensors else None
             op.in_ranks = [rank]
+            if op.reshape and nodes:
+                tensors = getattr(nodes[-1], "input_tensors", None) or []
+                op.in_shapes = [_shape(tensors[0]) if tensors else None]
             if op.units is not None:
                 op.out_rank = rank
             graph.ops[id(layer)] = op
@@ -133,6 +152,8 @@ class LiveReader:
                         refs.append(Ref(id(history[0]), history[1], history[2]))
                 op.calls.append(refs)
                 op.in_ranks.append(_rank(tensors[0]) if tensors else None)
+                if op.reshape:
+                    op.in_shapes.append(_shape(tensors[0]) if tensors else None)
             if op.units is not None and op.in_ranks:
                 op.out_rank = op.in_ranks[0]
             graph.ops[id(operation)] = op

@@ -31,8 +31,12 @@ class Observation:
     evidence: str  # "every row of 3 values is non-negative and sums to 1 (...)"
 
 
-def _specs(model: Any) -> Any:
-    """The model's inputs as a structure of (shape, dtype) leaves."""
+def _specs(model: Any, input_shape: Any = None) -> Any:
+    """The model's inputs as a structure of (shape, dtype) leaves.
+
+    ``input_shape`` (as ``model.build`` takes it: one shape, batch dimension first, or a
+    list/dict of shapes) is used when the model does not know its inputs.
+    """
     struct = getattr(model, "_inputs_struct", None)
     if struct is None:
         try:
@@ -46,7 +50,27 @@ def _specs(model: Any) -> Any:
         (shape,) = shapes.values()
         if isinstance(shape, (tuple, list)) and all(isinstance(d, int) or d is None for d in shape):
             return (tuple(shape), "float32")
+    if input_shape is not None:
+        return _given(input_shape)
     raise ProbeSkipped("the model's input shape is unknown (it was never built on an input)")
+
+
+def _given(shape: Any) -> Any:
+    """``input_shape`` as (shape, dtype) leaves: one shape, or a list/tuple/dict of them."""
+    if isinstance(shape, (tuple, list)) and all(_dim(d) for d in shape):
+        return (tuple(shape), "float32")
+    if isinstance(shape, dict) and shape:
+        return {k: _given(v) for k, v in shape.items()}
+    if isinstance(shape, (tuple, list)) and shape:
+        return [_given(v) for v in shape]
+    raise ProbeSkipped(
+        f"input_shape={shape!r} is not a shape: give it as model.build takes it, batch "
+        f"dimension first, for example (None, 20)"
+    )
+
+
+def _dim(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
 
 
 def _map(struct: Any, fn: Any) -> Any:
@@ -68,7 +92,7 @@ def _is_spec(value: Any) -> bool:
     )
 
 
-def make_batch(model: Any, np: Any, seed: int = 0) -> Any:
+def make_batch(model: Any, np: Any, seed: int = 0, input_shape: Any = None) -> Any:
     rng = np.random.default_rng(seed)
     scales = np.asarray(SCALES, dtype="float64")
 
@@ -86,12 +110,12 @@ def make_batch(model: Any, np: Any, seed: int = 0) -> Any:
         values = rng.standard_normal(dims) * scales.reshape([BATCH] + [1] * (len(dims) - 1))
         return values.astype("float32" if "float" not in dtype else dtype)
 
-    return _map(_specs(model), leaf)
+    return _map(_specs(model, input_shape), leaf)
 
 
-def run(model: Any, keras: Any, np: Any) -> Any:
+def run(model: Any, keras: Any, np: Any, input_shape: Any = None) -> Any:
     """The model's outputs on a random batch, as numpy arrays in the model's structure."""
-    batch = make_batch(model, np)
+    batch = make_batch(model, np, input_shape=input_shape)
     try:
         outputs = model(batch, training=False)
     except Exception as exc:  # noqa: BLE001 - any failure of the user's model: skip

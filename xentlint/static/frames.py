@@ -14,6 +14,7 @@ class Frame:
     locals: dict[str, Value]
     parent: Frame | None = None  # enclosing function frame (closures)
     returns: list[Value] = field(default_factory=list)
+    yields: list[Value] = field(default_factory=list)  # a generator function's yields
 
 
 @dataclass(eq=False)

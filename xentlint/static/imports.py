@@ -382,6 +382,13 @@ class Imports:
 
     # ------------------------------------------------------------------ origins
 
+    def display(self, foreign: ForeignModule) -> str:
+        """How this analysis' messages name an imported module: asked of its finder, not
+        kept with the memoised module (another run, in another folder, shows it otherwise)."""
+        if not foreign.path:
+            return foreign.display
+        return self.finder.display_of(foreign.path)
+
     def origin(self, node: Any, owners: dict[Any, Any]) -> ForeignModule | None:
         """The project module a node of a finding belongs to; None: the analysed file."""
         statement = owners.get(node)

@@ -9,6 +9,8 @@ values on two paths becomes UNKNOWN, so nothing is reported from a guess.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
@@ -19,14 +21,20 @@ from xentlint.facts import (
     Binding,
     Facts,
     Head,
+    LabelEncoding,
+    LabelEvidence,
 )
+from xentlint.knowledge.labels import ARRAY_ATTRIBUTES_KEEP, UNKNOWN_RECEIVER_METHODS
 from xentlint.knowledge.layers import LAYER_BASES
 from xentlint.knowledge.models import MODEL_BASES
 from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
 from xentlint.modules import UNKNOWN as UNKNOWN_MODULE
+from xentlint.static import lists
 from xentlint.static.bound_names import collect_bound
+from xentlint.static.expectations import expects_misuse
 from xentlint.static.frames import Args, Frame, const_int, dotted
+from xentlint.static.handwritten import Algebra
 from xentlint.static.imports import (
     MAX_IMPORT_DEPTH,
     Clones,
@@ -37,7 +45,8 @@ from xentlint.static.imports import (
     ModuleValue,
     public_names,
 )
-from xentlint.static.keras_semantics import KerasSemantics, literal_array
+from xentlint.static.keras_semantics import KerasSemantics, literal_array, plain_labels
+from xentlint.static.label_semantics import LabelSemantics
 from xentlint.static.values import (
     UNKNOWN,
     BoundMethod,
@@ -46,16 +55,23 @@ from xentlint.static.values import (
     Dataset,
     DatasetMethod,
     Function,
+    IdentityMatrix,
     Instance,
     Labels,
+    LambdaFunction,
     Layer,
+    LiteralArray,
     Loss,
     Mapping,
     Model,
     ModelMethod,
     Object,
+    Placeholder,
+    Record,
+    RecordMethod,
     Ref,
     Seq,
+    SeqMethod,
     Tensor,
     Value,
 )
@@ -63,9 +79,13 @@ from xentlint.static.values import (
 _MAX_CALL_DEPTH = 12
 _MAX_RUNS_PER_FUNCTION = 8
 _MISSING = object()
+#: ``model.<part> = ...`` (or ``model.layers[-1].activation = ...``) changes the outputs
+_MODEL_PARTS = frozenset({"layers", "activation", "outputs", "output"})
+#: ``model.layers.pop()``: methods of the layer list that change it
+_LIST_MUTATIONS = frozenset({"pop", "append", "extend", "insert", "remove", "clear"})
 
 
-class Interpreter(KerasSemantics):
+class Interpreter(LabelSemantics, KerasSemantics):
     def __init__(
         self,
         module: cst.Module,
@@ -101,6 +121,14 @@ class Interpreter(KerasSemantics):
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
         self.owners: dict[cst.CSTNode, cst.CSTNode | None] = {}
+        self.frame: Frame | None = None  # the frame of the library call being evaluated
+        self.calls: list[tuple[cst.CSTNode, Args]] = []  # calls into user functions
+        self.algebra = Algebra(self.calls)  # hand-written losses and linear outputs
+        self.pending: list[Any] = []
+        self.mutated_names: dict[str, bool] = {}
+        self.expecting = 0
+        # branches taken because their condition was decided: (condition, its value)
+        self.decided: list[tuple[cst.BaseExpression, bool]] = []
 
     @property
     def globals(self) -> dict[str, Value]:
@@ -114,6 +142,7 @@ class Interpreter(KerasSemantics):
     def run(self) -> Facts:
         self.evaluate()
         self._run_uncalled()
+        self.resolve_placeholders(plain_labels)
         for model in self.models:
             made = len(self.bindings)
             self._finalize_model(model)
@@ -125,6 +154,12 @@ class Interpreter(KerasSemantics):
                 where = compiled_by.get(id(binding.anchor), entry)
                 if where is not None:
                     self.entries.setdefault(id(binding), where)
+        self.bindings.extend(self.algebra.bindings())
+        checked = self.algebra.with_thresholds(self.bindings)
+        for before, after in zip(self.bindings, checked, strict=True):
+            if after is not before and id(before) in self.entries:
+                self.entries[id(after)] = self.entries[id(before)]
+        self.bindings = checked
         return Facts(tuple(self.bindings), tuple(self.sites))
 
     def evaluate(self) -> ModuleScope:
@@ -162,11 +197,28 @@ class Interpreter(KerasSemantics):
     # --- statements --------------------------------------------------------------------
 
     def exec_block(self, body: Any, frame: Frame) -> None:
-        for stmt in body:
+        for i, stmt in enumerate(body):
             try:
-                self.exec_stmt(stmt, frame)
+                # type() is: isinstance on a LibCST class goes through ABCMeta (hot loop)
+                if type(stmt) is cst.With and expects_misuse(stmt, body[i + 1 :], self, frame):
+                    self._exec_expecting(stmt, frame)
+                else:
+                    self.exec_stmt(stmt, frame)
             except RecursionError:
                 continue
+
+    def _exec_expecting(self, stmt: cst.With, frame: Frame) -> None:
+        """A block that misuses a loss on purpose (to test a warning or an error): run it
+        for its bindings of names, keep none of the facts it produces."""
+        marks = len(self.bindings), len(self.sites), len(self.pending)
+        self.expecting += 1
+        try:
+            self.exec_stmt(stmt, frame)
+        finally:
+            self.expecting -= 1
+            del self.bindings[marks[0] :]
+            del self.sites[marks[1] :]
+            del self.pending[marks[2] :]
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -206,7 +258,14 @@ class Interpreter(KerasSemantics):
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, frame), frame)
         elif isinstance(small, cst.AugAssign):
-            self.eval(small.value, frame)
+            value = self.eval(small.value, frame)
+            target = self.eval(small.target, frame) if isinstance(small.target, cst.Name) else None
+            if isinstance(small.operator, cst.AddAssign) and isinstance(target, Seq):
+                if isinstance(target.node, cst.Tuple):  # a new tuple
+                    self.assign(small.target, lists.concatenate(target, value, self.cond), frame)
+                else:  # list += iterable: extends the list in place
+                    lists.call_method(target, "extend", Args([value], {}, [], {}), self.cond)
+                return
             self.assign(small.target, UNKNOWN, frame)
         elif isinstance(small, cst.Return):
             frame.returns.append(
@@ -336,13 +395,15 @@ class Interpreter(KerasSemantics):
         test = self._truth(stmt.test, frame)
         orelse = stmt.orelse
         if test is True:
-            self.exec_block(stmt.body.body, frame)
+            with self._decided(stmt.test, True):
+                self.exec_block(stmt.body.body, frame)
             return
         if test is False:
-            if isinstance(orelse, cst.If):
-                self.exec_if(orelse, frame)
-            elif isinstance(orelse, cst.Else):
-                self.exec_block(orelse.body.body, frame)
+            with self._decided(stmt.test, False):
+                if isinstance(orelse, cst.If):
+                    self.exec_if(orelse, frame)
+                elif isinstance(orelse, cst.Else):
+                    self.exec_block(orelse.body.body, frame)
             return
         bodies: list[Any] = [stmt.body.body]
         if isinstance(orelse, cst.If):
@@ -350,6 +411,29 @@ class Interpreter(KerasSemantics):
         elif isinstance(orelse, cst.Else):
             bodies.append(orelse.body.body)
         self._branches(bodies, frame, exhaustive=isinstance(orelse, cst.Else))
+
+    @contextmanager
+    def _decided(self, test: cst.BaseExpression, taken: bool) -> Iterator[None]:
+        """Inside a branch whose condition was decided (by an argument, a constant)."""
+        if isinstance(test, cst.Comparison) and dotted(test.left) == "__name__":
+            yield
+            return
+        self.decided.append((test, taken))
+        try:
+            yield
+        finally:
+            self.decided.pop()
+
+    def current_branch(self) -> tuple[str, cst.CSTNode] | None:
+        """The innermost decided condition in force: ``(its text, its node)``."""
+        if not self.decided:
+            return None
+        test, taken = self.decided[-1]
+        code = self.module.code_for_node(test)
+        if len(code) > 60 or "\n" in code:
+            code = code[:57].split("\n", 1)[0] + "..."
+        code = code.replace("{", "(").replace("}", ")").replace("`", "'")  # message-safe
+        return (code if taken else f"not ({code})"), test
 
     def _branches(self, bodies: list[Any], frame: Frame, exhaustive: bool) -> None:
         before = dict(frame.locals)
@@ -418,7 +502,8 @@ class Interpreter(KerasSemantics):
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)
-            if isinstance(value, Seq) and len(value.items) == len(elements) and not starred:
+            same_length = isinstance(value, Seq) and len(value.items) == len(elements)
+            if same_length and not value.open_start and not starred:  # type: ignore[union-attr]
                 for element, item in zip(elements, value.items, strict=True):
                     self.assign(element.value, item, frame)
             else:
@@ -445,7 +530,7 @@ class Interpreter(KerasSemantics):
     def _mutates_layers(target: cst.BaseExpression) -> bool:
         node: cst.BaseExpression = target
         while isinstance(node, (cst.Attribute, cst.Subscript)):
-            if isinstance(node, cst.Attribute) and node.attr.value in ("layers", "activation"):
+            if isinstance(node, cst.Attribute) and node.attr.value in _MODEL_PARTS:
                 return True
             node = node.value
         return False
@@ -507,6 +592,7 @@ class Interpreter(KerasSemantics):
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
         key = id(func.node)
         if self.depth >= _MAX_CALL_DEPTH or self.runs.get(key, 0) >= _MAX_RUNS_PER_FUNCTION:
+            lists.forget_all(args)  # not followed: it may change the lists it receives
             return UNKNOWN
         self.runs[key] = self.runs.get(key, 0) + 1
         params = func.node.params
@@ -542,10 +628,24 @@ class Interpreter(KerasSemantics):
         finally:
             self.depth -= 1
             self.cond, self.top, self.scope = saved_cond, saved_top, saved_scope
+        if frame.yields:
+            return self.generator_value(frame.yields)
         if not frame.returns:
             return Const(None)
         first = frame.returns[0]
         return first if all(_same(first, r) for r in frame.returns) else UNKNOWN
+
+    def call_model(self, model: Model, args: Args, node: cst.Call) -> Value:
+        """``model(x, training=True)``: a subclassed model's call() run with the arguments
+        it is given (a branch on ``training`` then goes the way this call goes)."""
+        call = model.obj.cls.methods.get("call") if model.obj is not None else None
+        if call is None or model.sequential:
+            return self.model_output(model)
+        extra = len(args.pos) > 1 or any(k != "inputs" for k in args.kw)
+        if not extra and not _takes_flags(call.node):
+            return self.model_output(model)  # the outputs instantiate() computed
+        # with flags left out, Keras uses call()'s defaults (not fit()'s training=True)
+        return self.call_function(call, args, self_obj=model)
 
     def _scope_of(self, scope: ModuleScope | None) -> ModuleScope:
         """The globals a function runs with: its own module's (this analysis' copy)."""
@@ -571,7 +671,12 @@ class Interpreter(KerasSemantics):
             call = cls.methods.get("call")
             if call is not None:
                 inp = Tensor(Head(None, Act.UNKNOWN))
-                model.outputs = self.call_function(call, Args([inp], {}, [cls.node], {}), model)
+                # what compile()/fit() train: Keras passes training=True to a call that
+                # takes a ``training`` argument
+                kw: dict[str, Value] = {}
+                if any(p.name.value == "training" for p in _parameters(call.node)):
+                    kw["training"] = Const(True)
+                model.outputs = self.call_function(call, Args([inp], kw, [cls.node], {}), model)
             self.instances.setdefault(id(cls), model)
             return model
         if init is not None:
@@ -596,6 +701,8 @@ class Interpreter(KerasSemantics):
             return Const({"True": True, "False": False, "None": None}[name])
         if name == "enumerate":
             return Ref("builtins.enumerate")
+        if name == "len":
+            return Ref("builtins.len")
         qname = BARE_NAMES.get(name)
         if qname is not None and not self._bound_anywhere(name):
             return Ref(qname)
@@ -613,6 +720,9 @@ class Interpreter(KerasSemantics):
         if isinstance(node, cst.Name):
             return self.lookup(node.value, frame)
         if isinstance(node, cst.Attribute):
+            if node.attr.value == "codes" and _is_cat_accessor(node.value):
+                self.eval(node.value, frame)  # pandas: series.cat.codes are class ids
+                return Labels(LabelEvidence(LabelEncoding.INTEGER, None, ".cat.codes", node))
             return self.attribute(self.eval(node.value, frame), node.attr.value)
         if isinstance(node, cst.Call):
             return self.call(node, frame)
@@ -639,7 +749,7 @@ class Interpreter(KerasSemantics):
                 if isinstance(element, cst.StarredElement):
                     return UNKNOWN
                 items.append(value)
-            return Seq(items, node)
+            return Seq(items, node, self.cond)
         if isinstance(node, cst.Dict):
             mapping: dict[str, Value] = {}
             known = True
@@ -650,6 +760,8 @@ class Interpreter(KerasSemantics):
                     if isinstance(key, Const) and isinstance(key.value, str):
                         mapping[key.value] = value
                         continue
+                    if isinstance(key, Placeholder):
+                        key.fed.append(value)  # a feed_dict: what the placeholder holds
                 known = False
             return Mapping(mapping, node) if known else UNKNOWN
         if isinstance(node, cst.Subscript):
@@ -661,23 +773,50 @@ class Interpreter(KerasSemantics):
                     return Const(-value.value)
             if isinstance(node.operator, cst.Not) and isinstance(value, Const):
                 return Const(not value.value)
+            if isinstance(node.operator, cst.Minus) and not isinstance(value, Const):
+                return self.algebra.negate(value, node)
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
-            return _arith(node, self.eval(node.left, frame), self.eval(node.right, frame))
+            left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+            if isinstance(node.operator, cst.Add) and isinstance(left, Seq):
+                return lists.concatenate(left, right, self.cond)
+            if not (isinstance(left, Const) and isinstance(right, Const)):
+                made = self.algebra.operator(node.operator, left, right, node)
+                if made is not None:
+                    return made
+            return _arith(node, left, right)
         if isinstance(node, cst.Comparison):
-            self.eval(node.left, frame)
+            left = self.eval(node.left, frame)
+            right = UNKNOWN
             for target in node.comparisons:
-                self.eval(target.comparator, frame)
+                right = self.eval(target.comparator, frame)
+            self.algebra.comparison(node, left, right)
             return UNKNOWN
         if isinstance(node, cst.BooleanOperation):
             self.eval(node.left, frame)
             self.eval(node.right, frame)
             return UNKNOWN
         if isinstance(node, cst.IfExp):
-            self.eval(node.test, frame)
+            test = self._truth(node.test, frame)
+            if test is not None:
+                with self._decided(node.test, test):
+                    return self.eval(node.body if test else node.orelse, frame)
             body = self.eval(node.body, frame)
             orelse = self.eval(node.orelse, frame)
             return body if _same(body, orelse) else UNKNOWN
+        kind = type(node)
+        if kind is cst.Lambda:
+            return LambdaFunction(node, frame)  # type: ignore[arg-type]
+        if kind is cst.Yield:
+            value = node.value
+            if isinstance(value, cst.From):
+                self.eval(value.item, frame)
+                frame.yields.append(UNKNOWN)
+            else:
+                frame.yields.append(Const(None) if value is None else self.eval(value, frame))
+            return UNKNOWN
+        if kind is cst.ListComp:
+            return self.comprehension(node, frame)  # type: ignore[arg-type]
         if isinstance(node, cst.Await):
             return self.eval(node.expression, frame)
         if isinstance(node, cst.NamedExpr):
@@ -693,8 +832,15 @@ class Interpreter(KerasSemantics):
             index = self.eval(node.slice[0].slice.value, frame)
         if isinstance(base, Seq):
             i = const_int(index)
-            if i is not None and -len(base.items) <= i < len(base.items):
+            low = -len(base.items)
+            if i is not None and low <= i < (0 if base.open_start else len(base.items)):
                 return base.items[i]
+            return UNKNOWN
+        if isinstance(base, LiteralArray) and base.rows is None:  # sizes = [64, 32, 2]
+            i = const_int(index)
+            elements = getattr(base.node, "elements", ())
+            if i is not None and -len(elements) <= i < len(elements):
+                return self.eval(elements[i].value, frame)
             return UNKNOWN
         if isinstance(base, Mapping):
             if isinstance(index, Const) and isinstance(index.value, str):
@@ -704,6 +850,18 @@ class Interpreter(KerasSemantics):
             # slicing samples keeps the encoding; selecting one column would not
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
                 return base
+        if isinstance(base, Record):
+            if isinstance(index, Const) and isinstance(index.value, str):
+                return base.fields.get(index.value, UNKNOWN)
+            return UNKNOWN
+        if isinstance(base, IdentityMatrix):
+            # np.eye(k)[ids]: the rows of the ids, one-hot; one row or a slice is not labels
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                if not isinstance(index, Const):
+                    depth = base.depth
+                    return Labels(
+                        LabelEvidence(LabelEncoding.ONE_HOT, depth, _eye_text(depth), node)
+                    )
         return UNKNOWN
 
     def attribute(self, base: Value, attr: str) -> Value:
@@ -722,6 +880,11 @@ class Interpreter(KerasSemantics):
             if attr in ("output", "outputs"):
                 return self.model_output(base)
             return ModelMethod(base, attr)
+        if isinstance(base, ModelMethod) and base.name == "layers" and attr in _LIST_MUTATIONS:
+            # model.layers.pop(): a head being replaced (Keras 2 idiom): no longer known
+            base.model.tail_uncertain = True
+            base.model.outputs = UNKNOWN
+            return UNKNOWN
         if isinstance(base, Object):
             if attr in base.attrs:
                 return base.attrs[attr]
@@ -733,8 +896,14 @@ class Interpreter(KerasSemantics):
             if attr in base.attrs:
                 return base.attrs[attr]
             return base.methods.get(attr, UNKNOWN)
+        if isinstance(base, Record):
+            return self.record_attribute(base, attr)
+        if isinstance(base, Labels) and attr in ARRAY_ATTRIBUTES_KEEP:
+            return base
         if isinstance(base, (Labels, Dataset, Instance)):
             return DatasetMethod(base, attr)
+        if isinstance(base, Seq) and attr in lists.METHODS:
+            return SeqMethod(base, attr)
         if isinstance(base, Layer) and attr == "output" and base.model is not None:
             return self.model_output(base.model)
         return UNKNOWN
@@ -762,7 +931,7 @@ class Interpreter(KerasSemantics):
             passed = [v for v in (*args.pos, *args.kw.values()) if isinstance(v, Model)]
             compiled = [len(model.compiles) for model in passed]
             try:
-                return self._call(func, node, args)
+                return self._call(func, node, args, frame)
             finally:
                 made = (
                     *self.sites[marks[0] :],
@@ -773,28 +942,44 @@ class Interpreter(KerasSemantics):
                 )
                 for fact in made:
                     self.entries.setdefault(id(fact), node)
-        return self._call(func, node, args)
+        return self._call(func, node, args, frame)
 
-    def _call(self, func: Value, node: cst.Call, args: Args) -> Value:
+    def _call(self, func: Value, node: cst.Call, args: Args, frame: Frame) -> Value:
         if isinstance(func, Ref):
+            self.frame = frame  # for library semantics that read names (loss arguments)
             return self.library_call(canonical(func.qname), node, args)
         if isinstance(func, Layer):
             return self.apply_layer(func, args.pos[0] if args.pos else UNKNOWN)
         if isinstance(func, Model):
-            return self.model_output(func)
+            return self.call_model(func, args, node)
+        if isinstance(func, LambdaFunction):
+            return self.call_lambda(func, args)
+        if isinstance(func, RecordMethod):
+            return self.record_call(func, node, args)
+        if func is UNKNOWN and type(node.func) is cst.Attribute:
+            entry = UNKNOWN_RECEIVER_METHODS.get(node.func.attr.value)
+            if entry is not None:
+                return self.unknown_receiver_method(entry, node.func.attr.value, node, args)
         if isinstance(func, ModelMethod):
             return self.model_method(func, node, args)
         if isinstance(func, Loss):
+            self.frame = frame
             self.loss_call(func.spec, args, node, y_true_index=0, y_pred_index=1)
             return UNKNOWN
-        if isinstance(func, Function):
-            return self.call_function(func, args)
-        if isinstance(func, BoundMethod):
-            return self.call_function(func.func, args, self_obj=func.obj)
+        if isinstance(func, (Function, BoundMethod)):
+            self.calls.append((node, args))
+            try:
+                if isinstance(func, Function):
+                    return self.call_function(func, args)
+                return self.call_function(func.func, args, self_obj=func.obj)
+            finally:
+                self.calls.pop()
         if isinstance(func, Class):
             return self.instantiate(func, args)
         if isinstance(func, DatasetMethod):
             return self.value_method(func, node, args)
+        if isinstance(func, SeqMethod):
+            return lists.call_method(func.seq, func.name, args, self.cond)
         return UNKNOWN
 
 
@@ -838,6 +1023,24 @@ def evaluate_module(foreign: ForeignModule, imports: Imports) -> None:
     interpreter.evaluate()
     foreign.owners = interpreter.owners
     foreign.scope = interpreter.root
+
+
+def _parameters(func: cst.FunctionDef) -> list[cst.Param]:
+    params = func.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def _takes_flags(func: cst.FunctionDef) -> bool:
+    """Whether a call() has parameters besides ``self`` and the inputs (``training``...)."""
+    return len(_parameters(func)) > 2
+
+
+def _is_cat_accessor(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "cat"
+
+
+def _eye_text(depth: int | None) -> str:
+    return f"np.eye({depth})[...]" if depth is not None else "np.eye(k)[...]"
 
 
 def _same(a: Any, b: Any) -> bool:

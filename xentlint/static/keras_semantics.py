@@ -8,11 +8,13 @@ Python; these methods give library calls (``keras.layers.Dense(...)``,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import libcst as cst
 
 from xentlint.facts import (
+    PROBABILITY_ACTS,
     Act,
     ActivationSite,
     Binding,
@@ -24,11 +26,13 @@ from xentlint.facts import (
     MetricSpec,
 )
 from xentlint.knowledge import activations as A
+from xentlint.knowledge.applications import LIBRARY_HEADS
 from xentlint.knowledge.labels import (
     ARRAY_METHODS,
     ARRAY_METHODS_KEEP,
     DATASET_METHODS_KEEP,
     INSTANCE_METHODS,
+    INSTANCE_SELF_METHODS,
     LABEL_MODES,
     LABEL_PRODUCERS,
     IdsFromOneHot,
@@ -41,17 +45,28 @@ from xentlint.knowledge.labels import (
     SameLabels,
 )
 from xentlint.knowledge.layers import LAYER_FUNCTIONS, LAYERS, Role
-from xentlint.knowledge.losses import LOGITS_OPS, LOSS_CLASSES, LOSS_FUNCTIONS, LOSS_STRINGS
+from xentlint.knowledge.losses import (
+    LOGITS_OPS,
+    LOSS_CLASSES,
+    LOSS_FUNCTIONS,
+    LOSS_STRINGS,
+    PROBABILITY_OP_FORM,
+    PROBABILITY_OPS,
+)
+from xentlint.knowledge.math_ops import MATH_OPS
 from xentlint.knowledge.metrics import (
     ACCURACY_STRINGS,
     DEFAULT_THRESHOLD,
     THRESHOLD_FUNCTIONS,
     THRESHOLD_METRICS,
+    THRESHOLD_STRINGS,
     ThresholdMetric,
 )
 from xentlint.knowledge.models import MODEL_PRODUCERS, ModelKind
 from xentlint.knowledge.names import canonical, last_part
-from xentlint.static.frames import Args, Enumerated, const_bool, const_int
+from xentlint.static.frames import Args, Enumerated, Frame, const_bool, const_int
+from xentlint.static.handwritten import Algebra
+from xentlint.static.library_models import library_output
 from xentlint.static.values import (
     UNKNOWN,
     Const,
@@ -67,6 +82,7 @@ from xentlint.static.values import (
     Metric,
     Model,
     ModelMethod,
+    Placeholder,
     Ref,
     Seq,
     Tensor,
@@ -83,8 +99,40 @@ class KerasSemantics:
     guessing: bool  # running functions nobody called: what they do may never happen
     root: Any  # the analysed module (imports.ModuleScope) ...
     scope: Any  # ... and the one whose code runs now
+    algebra: Algebra
+    #: > 0 inside ``with pytest.raises(...)`` and the like: misuse there is deliberate
+    expecting: int
 
     def call_function(self, func: Function, args: Args, self_obj: Value | None = None) -> Value:
+        raise NotImplementedError
+
+    def lookup(self, name: str, frame: Frame) -> Value:
+        raise NotImplementedError
+
+    # implemented by LabelSemantics (static/label_semantics.py)
+    def produce_more(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
+        raise NotImplementedError
+
+    def dataset_map(self, dataset: Dataset, args: Args) -> Value:
+        raise NotImplementedError
+
+    def labels_for(
+        self, value: Value | None, head: Head | None, base: Any, prediction: Value | None = None
+    ) -> LabelEvidence | None:
+        raise NotImplementedError
+
+    def defer_placeholder(
+        self, head: Head | None, spec: LossSpec, node: cst.CSTNode, placeholder: Placeholder
+    ) -> None:
+        raise NotImplementedError
+
+    def current_branch(self) -> tuple[str, cst.CSTNode] | None:
+        raise NotImplementedError
+
+    def builtin_len(self, node: cst.Call, args: Args) -> Value:
+        raise NotImplementedError
+
+    def batch_labels(self, batches: Value | None) -> Value:
         raise NotImplementedError
 
     # --- library semantics -------------------------------------------------------------
@@ -95,6 +143,9 @@ class KerasSemantics:
             return self.make_model(model_kind, node, args)
         if q.startswith("keras.layers."):
             return self.make_layer(q, node, args)
+        library = LIBRARY_HEADS.get(q)
+        if library is not None:
+            return self.library_model(library_output(library, q, node, args), node)
         function_layer = LAYER_FUNCTIONS.get(q)
         if function_layer is not None:
             layer_q, inputs = function_layer
@@ -119,14 +170,29 @@ class KerasSemantics:
             spec = LossSpec(op.family, True, "op", last_part(q), node)
             self.loss_call(spec, args, node, 0, 1, labels_kw=op.labels, logits_kw=op.logits)
             return UNKNOWN
+        prob_op = PROBABILITY_OPS.get(q)
+        if prob_op is not None:
+            spelling = f"tf.losses.{last_part(q)}"
+            spec = LossSpec(prob_op.family, False, PROBABILITY_OP_FORM, spelling, node)
+            labels_kw, predictions_kw = prob_op.labels, prob_op.predictions
+            self.loss_call(spec, args, node, 0, 1, labels_kw=labels_kw, logits_kw=predictions_kw)
+            return UNKNOWN
         producer = LABEL_PRODUCERS.get(q)
         if producer is not None:
             return self.produce_labels(producer, q, node, args)
+        math = MATH_OPS.get(q)
+        if math is not None:
+            return self.algebra.call(math, node, args)
         if q in INSTANCE_METHODS:
             return Instance(q)
         metric = THRESHOLD_METRICS.get(q)
         if metric is not None:
-            return Metric(metric.class_name, _threshold(metric, args), node)
+            if args.starred or any(args.get(name) is not None for name in metric.overrides):
+                return UNKNOWN  # Precision(top_k=1): not the default threshold
+            threshold, from_logits = _threshold(metric, args)
+            return Metric(metric.class_name, threshold, node, from_logits)
+        if q == "builtins.len":
+            return self.builtin_len(node, args)
         if q == "builtins.enumerate":
             return Enumerated(args.pos[0] if args.pos else UNKNOWN)
         return UNKNOWN
@@ -143,6 +209,17 @@ class KerasSemantics:
             return model
         return Tensor(Head(None, Act.UNKNOWN))  # keras.Input(...)
 
+    def library_model(self, output: Value, node: cst.Call) -> Model:
+        """A model built whole by a library call (keras.applications, keras_hub tasks)."""
+        model = Model(node=node, outputs=output, ctx_depth=self.cond)
+        self.models.append(model)
+        if isinstance(output, Tensor) and output.head.activation in (Act.SOFTMAX, Act.SIGMOID):
+            head = output.head
+            site = ActivationSite(head.activation, Act.LINEAR, head.units, True,
+                                  head.activation_anchor)  # fmt: skip
+            self.sites.append(site)
+        return model
+
     def produce_labels(self, entry: LabelProducer, q: str, node: cst.Call, args: Args) -> Value:
         """The value a label producer of the knowledge base returns (one branch per type)."""
         if isinstance(entry, OneHot):
@@ -154,14 +231,15 @@ class KerasSemantics:
                 depth = source.evidence.num_classes
             return Labels(LabelEvidence(LabelEncoding.ONE_HOT, depth, last_part(q), node))
         if isinstance(entry, IdsFromOneHot):
+            # whatever it is taken of, argmax gives integer indices: class ids
             source = args.first(entry.source, 0)
+            classes = None
             if isinstance(source, Labels) and source.evidence.encoding is LabelEncoding.ONE_HOT:
-                ev = source.evidence
-                return Labels(LabelEvidence(LabelEncoding.INTEGER, ev.num_classes, "argmax", node))
-            return UNKNOWN
+                classes = source.evidence.num_classes
+            return Labels(LabelEvidence(LabelEncoding.INTEGER, classes, "argmax", node))
         if isinstance(entry, SameLabels):
             source = args.first(entry.source, 0)
-            if isinstance(source, (Labels, LiteralArray)):
+            if isinstance(source, (Labels, LiteralArray, Placeholder)):
                 return source
             return UNKNOWN
         if isinstance(entry, LoadedDataset):
@@ -170,14 +248,16 @@ class KerasSemantics:
             return self.directory_dataset(node, args, entry.mode.keyword, entry.default)
         if isinstance(entry, PairDataset):
             data = args.get(entry.tensors.keyword, entry.tensors.position)
-            if isinstance(data, Seq) and len(data.items) == 2:
+            if isinstance(data, Seq) and len(data.items) == 2 and not data.open_start:
                 labels = data.items[1]
-                return Dataset(labels.evidence if isinstance(labels, Labels) else None)
-            return UNKNOWN
+                return Dataset(labels.evidence if isinstance(labels, Labels) else None, data)
+            if isinstance(data, (Labels, Mapping)):
+                return Dataset(None, data)  # slices of labels alone, or of a feature dict
+            return Dataset(None) if data is not None else UNKNOWN
         if isinstance(entry, LabelsArgDataset):
             labels = args.get(entry.labels.keyword, entry.labels.position)
             return Dataset(labels.evidence if isinstance(labels, Labels) else None)
-        return UNKNOWN
+        return self.produce_more(entry, q, node, args)
 
     def load_dataset(self, entry: LoadedDataset, node: cst.Call, args: Args) -> Value:
         classes: int | None = entry.classes
@@ -214,10 +294,12 @@ class KerasSemantics:
         if isinstance(target, Instance) and target.qname in INSTANCE_METHODS:
             entry = INSTANCE_METHODS[target.qname].get(name)
             if entry is not None:
-                return self.produce_labels(entry, name, node, args)
-            return UNKNOWN
+                return self.produce_labels(entry, f"{last_part(target.qname)}.{name}", node, args)
+            return target if name in INSTANCE_SELF_METHODS else UNKNOWN
         if isinstance(target, Dataset) and name in DATASET_METHODS_KEEP:
             return target
+        if isinstance(target, Dataset) and name == "map":
+            return self.dataset_map(target, args)
         if isinstance(target, Labels) and name in ARRAY_METHODS_KEEP:
             return target
         if isinstance(target, Labels) and name in ARRAY_METHODS:
@@ -249,13 +331,47 @@ class KerasSemantics:
         labels_kw: str = "y_true",
         logits_kw: str = "y_pred",
     ) -> None:
+        if self.expecting:
+            return
         y_true = args.first((labels_kw, "y_true", "target"), y_true_index)
         y_pred = args.first((logits_kw, "y_pred", "output"), y_pred_index)
+        positional = not any(k in args.kw for k in (labels_kw, logits_kw))
+        if spec.form == "op" and spec.spelling.endswith("_with_logits") and positional:
+            if _labels_like(y_pred) and not _labels_like(y_true):
+                # tf.nn.*_with_logits(logits, labels): TF1 rejects positional arguments
+                # here (TF2 reads labels first), so what the call means is read from the
+                # values: the labels are what holds labels. TF1's tf.losses.* do take
+                # (labels, logits) positionally: their order is what it says.
+                y_true, y_pred = y_pred, y_true
         head = _head_of(y_pred)
-        if head is None:
+        if isinstance(y_true, Placeholder):
+            self.defer_placeholder(head, spec, node, y_true)
             return
-        labels = _labels_of(y_true)
-        self.bindings.append(Binding(head, spec, "call", labels, (), node))
+        labels = self.labels_for(y_true, head, plain_labels, y_pred)
+        if head is None:
+            if labels is None:
+                return
+            head = Head(None, Act.UNKNOWN)  # what the labels say holds whatever the scores
+        pred_node = _argument_node(args, (logits_kw, "y_pred", "output"), y_pred_index)
+        logits_node = self._logits_name(y_pred, pred_node)
+        binding = Binding(head, spec, "call", labels, (), node)
+        if pred_node is not None:
+            binding = replace(binding, pred_anchor=pred_node, logits_anchor=logits_node)
+        self.bindings.append(binding)
+
+    def _logits_name(self, y_pred: Value | None, pred_node: cst.CSTNode | None) -> cst.Name | None:
+        """``probs = ops.softmax(logits)`` passed as ``probs``: the name ``logits``, when it
+        still holds the tensor the softmax was applied to (the loss can take it instead)."""
+        if not isinstance(y_pred, Tensor) or y_pred.source is None:
+            return None
+        op = y_pred.head.activation_anchor
+        if not isinstance(pred_node, cst.Name) or not isinstance(op, cst.Call) or not op.args:
+            return None
+        first = op.args[0].value
+        frame = getattr(self, "frame", None)
+        if not isinstance(first, cst.Name) or frame is None:
+            return None
+        return first if self.lookup(first.value, frame) is y_pred.source else None
 
     def make_sequential(self, node: cst.Call, args: Args) -> Value:
         model = Model(node=node, sequential=True, ctx_depth=self.cond)
@@ -263,6 +379,8 @@ class KerasSemantics:
         self.models.append(model)
         layers = args.get("layers", 0)
         if isinstance(layers, Seq):
+            if layers.open_start:  # only the last layers are known
+                model.current = UNKNOWN
             for layer in layers.items:
                 self._sequential_add(model, layer)
         elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
@@ -335,6 +453,10 @@ class KerasSemantics:
                 if isinstance(inner, Layer):
                     return inner
             return Layer(q, node, name=name)
+        if role is Role.RESHAPE:
+            target = args.get(kind.target.keyword, kind.target.position) if kind.target else None
+            last, rank = _last_dimension(target)
+            return Layer(q, node, name=name, reshapes=True, reshape_to=last, reshape_rank=rank)
         return Layer(q, node, name=name, passthrough=True)  # Role.PASSTHROUGH
 
     def apply_layer(self, layer: Layer | Value, inp: Value) -> Value:
@@ -346,6 +468,15 @@ class KerasSemantics:
             return self.model_output(layer.model)
         if layer.passthrough:
             return inp if isinstance(inp, Tensor) else UNKNOWN
+        if layer.reshapes and isinstance(inp, Tensor) and inp.head.units is not None:
+            # Input shapes are not tracked: Reshape((units,)) keeps the row (each sample is
+            # then exactly its class scores); Reshape((..., units)) does after a Dense (its
+            # units are the last axis, and a row-major reshape keeps blocks of that size)
+            same = layer.reshape_to == inp.head.units
+            if same and (layer.reshape_rank == 1 or inp.head.layer_kind == "Dense"):
+                return inp
+        if layer.reshapes:
+            return Tensor(Head(None, Act.UNKNOWN, last_part(layer.kind), layer.name, layer.node))
         short = last_part(layer.kind)
         if layer.applies is Act.LINEAR:
             return inp  # Activation("linear") / Activation(None) is the identity
@@ -364,15 +495,21 @@ class KerasSemantics:
                     )
                 )
             act = layer.applies if over else (Act.OTHER if over is False else Act.UNKNOWN)
+            branch = self.current_branch() if act in PROBABILITY_ACTS else None
             return Tensor(
                 Head(head.units, act, short, layer.name or head.name, layer.node, layer.node,
-                     head.units_anchor)
+                     head.units_anchor, branch=branch[0] if branch else None,
+                     branch_anchor=branch[1] if branch else None),
+                rows=inp.rows if isinstance(inp, Tensor) else None,
             )  # fmt: skip
         kind = LAYERS.get(layer.kind)
         if kind is not None and kind.role in (Role.UNITS, Role.RECURRENT):
+            branch = self.current_branch() if layer.activation in PROBABILITY_ACTS else None
             return Tensor(
                 Head(layer.units, layer.activation, short, layer.name, layer.node,
-                     layer.activation_anchor, layer.units_anchor)
+                     layer.activation_anchor, layer.units_anchor,
+                     branch=branch[0] if branch else None,
+                     branch_anchor=branch[1] if branch else None)
             )  # fmt: skip
         return Tensor(Head(None, Act.UNKNOWN, short, layer.name, layer.node))
 
@@ -394,7 +531,13 @@ class KerasSemantics:
                                head.activation_anchor)
             )  # fmt: skip
         act = applied if over else (Act.OTHER if over is False else Act.UNKNOWN)
-        return Tensor(Head(head.units, act, q, head.name, node, node, head.units_anchor))
+        branch = self.current_branch() if act in PROBABILITY_ACTS else None
+        return Tensor(
+            Head(head.units, act, q, head.name, node, node, head.units_anchor,
+                 branch=branch[0] if branch else None, branch_anchor=branch[1] if branch else None),
+            rows=_rows(inp),
+            source=inp if isinstance(inp, Tensor) else None,
+        )  # fmt: skip
 
     def model_output(self, model: Model) -> Value:
         if model.sequential:
@@ -413,7 +556,7 @@ class KerasSemantics:
             metrics = args.get("metrics")
             if metrics is None and len(args.pos) > 2 and isinstance(args.pos[2], Seq):
                 metrics = args.pos[2]
-            if loss is not None:
+            if loss is not None and not self.expecting:
                 if self.cond <= model.ctx_depth and not self.guessing:
                     model.settled = len(model.compiles)  # runs after the compiles before it
                 if self.scope is not self.root:
@@ -421,24 +564,32 @@ class KerasSemantics:
                 loss_node = args.node("loss", 1)
                 model.compiles.append((loss, metrics or UNKNOWN, loss_node or node))
             return Const(None)
-        if name in ("fit", "fit_generator", "train_on_batch"):
+        if name in ("fit", "fit_generator", "train_on_batch", "evaluate", "test_on_batch"):
+            if self.expecting:
+                return UNKNOWN
             y = args.get("y", 1)
             if y is None or (isinstance(y, Const) and y.value is None):
                 x = args.first(("x", "generator"), 0)
-                y = x if isinstance(x, Dataset) else UNKNOWN
+                y = x if isinstance(x, Dataset) else self.batch_labels(x)
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
                 model.used.update(range(model.settled, len(model.compiles)))
-            return UNKNOWN
-        if name in ("evaluate", "evaluate_generator", "test_on_batch"):
-            model.used.update(range(model.settled, len(model.compiles)))
+                validation = args.get("validation_data")
+                if isinstance(validation, Seq) and len(validation.items) in (2, 3):
+                    model.fits.append((len(model.compiles) - 1, validation.items[1]))
+                elif isinstance(validation, Dataset):
+                    model.fits.append((len(model.compiles) - 1, validation))
             return UNKNOWN
         if name in ("__call__", "call"):
             return self.model_output(model)
+        if name == "pop" and model.sequential:
+            model.current = UNKNOWN  # the layer before the last one: not tracked
         return UNKNOWN
 
     def _element(self, iterable: Value) -> Value:
         if isinstance(iterable, Dataset):
+            if iterable.element is not UNKNOWN:
+                return iterable.element
             if iterable.labels is None:
                 return UNKNOWN
             return Seq([UNKNOWN, Labels(iterable.labels)])
@@ -468,7 +619,7 @@ class KerasSemantics:
                 metrics = _metrics(_pick(metrics_value, key, index, len(heads)))
                 seen: set[int] = set()
                 for y in label_sets:
-                    labels = _labels_of(_pick(y, key, index, len(heads)))
+                    labels = self.labels_for(_pick(y, key, index, len(heads)), head, plain_labels)
                     marker = id(labels.anchor) if labels else 0
                     if marker in seen:
                         continue
@@ -508,13 +659,41 @@ class KerasSemantics:
         return None
 
 
-def _threshold(metric: ThresholdMetric, args: Args) -> float | None:
-    """The threshold a metric call sets: its default when not given, None when unknown."""
+def _threshold(metric: ThresholdMetric, args: Args) -> tuple[float | None, bool | None]:
+    """The threshold a metric call sets (its default when not given, None when unknown or
+    a list) and, for AUC, its from_logits."""
+    if metric.from_logits is not None:
+        value = args.get(metric.from_logits.keyword, metric.from_logits.position)
+        return None, (False if value is None else const_bool(value))
+    assert metric.threshold is not None
     value = args.get(metric.threshold.keyword, metric.threshold.position)
-    if value is None:
-        return metric.default
+    if value is None or (isinstance(value, Const) and value.value is None):
+        return metric.default, None
     if isinstance(value, Const) and isinstance(value.value, (int, float)):
-        return value.value
+        return value.value, None
+    return None, None
+
+
+def _last_dimension(shape: Value | None) -> tuple[int | None, int | None]:
+    """The last size and the rank of a literal shape, ``(7,)`` or ``(1, 1, 7)``."""
+    if isinstance(shape, LiteralArray) and shape.rows is None:
+        last = shape.flat[-1]
+        known = float(last).is_integer() and last > 0
+        return (int(last) if known else None), len(shape.flat)
+    if isinstance(shape, Seq) and shape.items:
+        last_item = const_int(shape.items[-1])
+        known = last_item is not None and last_item > 0
+        return (last_item if known else None), len(shape.items)
+    return None, None
+
+
+def _argument_node(args: Args, names: tuple[str, ...], index: int) -> cst.CSTNode | None:
+    """The expression passed as an argument (by one of ``names``, else at ``index``)."""
+    for name in names:
+        if name in args.kw_nodes:
+            return args.kw_nodes[name].value
+    if index < len(args.pos_nodes) and not args.starred:
+        return args.pos_nodes[index]
     return None
 
 
@@ -580,6 +759,19 @@ def _number(node: cst.BaseExpression) -> float | None:
     return None
 
 
+def _labels_like(value: Value | None) -> bool:
+    return isinstance(value, (Labels, Placeholder))
+
+
+def _rows(value: Value | None) -> int | None:
+    """The batch size of a tensor when the source says it (a literal's rows)."""
+    if isinstance(value, Tensor):
+        return value.rows
+    if isinstance(value, LiteralArray):
+        return len(value.rows) if value.rows is not None else 1
+    return None
+
+
 def _head_of(value: Value | None) -> Head | None:
     if isinstance(value, Tensor):
         return value.head
@@ -590,7 +782,7 @@ def _head_of(value: Value | None) -> Head | None:
     return None
 
 
-def _labels_of(value: Value | None) -> LabelEvidence | None:
+def plain_labels(value: Value | None) -> LabelEvidence | None:
     if isinstance(value, Labels):
         return value.evidence
     if isinstance(value, Dataset):
@@ -611,7 +803,7 @@ def _labels_of(value: Value | None) -> LabelEvidence | None:
 def _heads(outputs: Value) -> list[tuple[str | None, Head | None]]:
     if isinstance(outputs, Tensor):
         return [(outputs.head.name, outputs.head)]
-    if isinstance(outputs, Seq):
+    if isinstance(outputs, Seq) and not outputs.open_start:
         return [
             (item.head.name, item.head) if isinstance(item, Tensor) else (None, None)
             for item in outputs.items
@@ -631,7 +823,7 @@ def _pick(value: Value | None, key: str | None, index: int, count: int) -> Value
             return None
         return value.items.get(key)
     if isinstance(value, Seq) and count > 1:
-        if len(value.items) == count:
+        if len(value.items) == count and not value.open_start:
             return value.items[index]
         return None
     return value
@@ -650,8 +842,12 @@ def _metrics(value: Value | None) -> tuple[MetricSpec, ...]:
         if isinstance(item, Const) and isinstance(item.value, str):
             if item.value in ACCURACY_STRINGS:
                 specs.append(MetricSpec(item.value, DEFAULT_THRESHOLD, item.node))
+            elif item.value in THRESHOLD_STRINGS:  # "precision", "auc"...
+                entry = THRESHOLD_STRINGS[item.value]
+                logits = False if entry.from_logits is not None else None
+                specs.append(MetricSpec(item.value, entry.default, item.node, logits))
         elif isinstance(item, Metric):
-            specs.append(MetricSpec(item.spelling, item.threshold, item.node))
+            specs.append(MetricSpec(item.spelling, item.threshold, item.node, item.from_logits))
         elif isinstance(item, Ref):
             function = THRESHOLD_FUNCTIONS.get(canonical(item.qname))
             if function is not None:

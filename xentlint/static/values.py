@@ -52,6 +52,11 @@ class Instance(Value):
 class Seq(Value):
     items: list[Value]
     node: cst.CSTNode | None = None
+    #: the branch depth where the list was made: changed deeper (in a loop or a branch),
+    #: its length is unknown (see :mod:`xentlint.static.lists`)
+    depth: int = 0
+    #: ``items`` are the list's last elements; an unknown number come before them
+    open_start: bool = False
 
 
 @dataclass(eq=False)
@@ -65,6 +70,9 @@ class Tensor(Value):
     """A symbolic tensor whose last operation is known (a head, if a loss sees it)."""
 
     head: Head
+    #: an activation op's result: the tensor it was applied to (``ops.softmax(logits)``)
+    source: Tensor | None = None
+    rows: int | None = None  # the batch size, when written in the source (literals)
 
 
 @dataclass(eq=False)
@@ -90,6 +98,10 @@ class Layer(Value):
     over_last_axis: bool | None = None
     passthrough: bool = False
     model: Model | None = None  # a model used as a layer
+    # Reshape/Flatten: keeps the rows when its output's last axis is ``reshape_to`` units
+    reshapes: bool = False
+    reshape_to: int | None = None
+    reshape_rank: int | None = None
 
 
 @dataclass(eq=False)
@@ -124,11 +136,17 @@ class Loss(Value):
 @dataclass(eq=False)
 class Labels(Value):
     evidence: LabelEvidence
+    #: the evidence holds only for an output of more units than this (LabelBinarizer:
+    #: one-hot for more than two classes, a single column for two)
+    over_units: int | None = None
 
 
 @dataclass(eq=False)
 class Dataset(Value):
     labels: LabelEvidence | None
+    #: what one element is: ``Seq([x, Labels])``, a ``Mapping`` of features...; UNKNOWN
+    #: when not known (then ``(x, labels)`` pairs when ``labels`` is known)
+    element: Value = UNKNOWN
 
 
 @dataclass(eq=False)
@@ -136,6 +154,7 @@ class Metric(Value):
     spelling: str
     threshold: float | None
     node: cst.CSTNode
+    from_logits: bool | None = None  # AUC(from_logits=...)
 
 
 @dataclass(eq=False)
@@ -180,3 +199,68 @@ class ModelMethod(Value):
 class DatasetMethod(Value):
     target: Value
     name: str
+
+
+@dataclass(eq=False)
+class SeqMethod(Value):
+    """``layers.append``: a method of a list, to be called."""
+
+    seq: Seq
+    name: str
+
+
+# --- values of label producers (issue 9) ----------------------------------------------------
+
+
+@dataclass(eq=False)
+class IdentityMatrix(Value):
+    """``np.eye(k)``: rows indexed by class ids are one-hot."""
+
+    depth: int | None
+    node: cst.CSTNode
+
+
+@dataclass(eq=False)
+class Record(Value):
+    """A library object with known attributes and methods (a sklearn bunch, a tfds info,
+    TF1's mnist datasets). ``methods`` map a name to the value its call returns, or to a
+    function of the call's node and arguments."""
+
+    fields: dict[str, Value] = field(default_factory=dict)
+    methods: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class RecordMethod(Value):
+    record: Record
+    name: str
+
+
+@dataclass(eq=False)
+class Placeholder(Value):
+    """``tf.placeholder(...)``: holds what ``feed_dict`` feeds it (recorded as fed)."""
+
+    node: cst.CSTNode
+    fed: list[Value] = field(default_factory=list)
+    rank: int | None = None  # of the declared shape ([None] -> 1), None: not declared
+    columns: int | None = None  # the declared last dimension, when rank 2 and known
+
+
+@dataclass(eq=False)
+class LambdaFunction(Value):
+    node: cst.Lambda
+    closure: Any  # the frame the lambda was written in
+
+
+@dataclass(eq=False)
+class Estimator(Value):
+    """``tf.estimator.Estimator(model_fn=f)``: ``train(input_fn)`` calls ``f`` with labels."""
+
+    model_fn: Value
+
+
+@dataclass(eq=False)
+class InputFunction(Value):
+    """``numpy_input_fn(x, y)``: what an Estimator's model_fn receives as ``labels``."""
+
+    labels: Value
