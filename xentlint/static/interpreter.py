@@ -79,6 +79,8 @@ from xentlint.static.values import (
 _MAX_CALL_DEPTH = 12
 _MAX_RUNS_PER_FUNCTION = 8
 _MISSING = object()
+#: Constants ``==`` compares as the program would (see Interpreter._compared).
+_COMPARABLE = (str, int, float, type(None))
 #: ``model.<part> = ...`` (or ``model.layers[-1].activation = ...``) changes the outputs
 _MODEL_PARTS = frozenset({"layers", "activation", "outputs", "output"})
 #: ``model.layers.pop()``: methods of the layer list that change it
@@ -538,10 +540,29 @@ class Interpreter(LabelSemantics, KerasSemantics):
     def _truth(self, test: cst.BaseExpression, frame: Frame) -> bool | None:
         if isinstance(test, cst.Comparison) and dotted(test.left) == "__name__":
             return True if self.scope.main else _imported_name_test(test)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            return self._compared(test, frame)
         value = self.eval(test, frame)
         if isinstance(value, Const):
             return bool(value.value)
         return None
+
+    def _compared(self, test: cst.Comparison, frame: Frame) -> bool | None:
+        """``a == b`` / ``a != b`` of two known constants (``if loss_func ==
+        "cross_entropy"`` where the value is a constructor's default): decided, so the branch
+        that does not run records nothing. Anything else: undecided."""
+        self.owners[test] = self.top
+        target = test.comparisons[0]
+        left = self.eval(test.left, frame)
+        right = self.eval(target.comparator, frame)
+        equal = isinstance(target.operator, cst.Equal)
+        if not (equal or isinstance(target.operator, cst.NotEqual)):
+            return None
+        if not (isinstance(left, Const) and isinstance(right, Const)):
+            return None
+        if not all(isinstance(v, _COMPARABLE) for v in (left.value, right.value)):
+            return None
+        return (left.value == right.value) is equal
 
     # --- definitions -------------------------------------------------------------------
 
