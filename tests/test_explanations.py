@@ -59,7 +59,8 @@ def test_every_fixture_message_is_one_sentence(fixture_findings: list) -> None: 
         where = f"{d.location()} {d.code}"
         assert one_sentence(d.message), f"{where}: {d.message}"
         assert not d.message.endswith("."), f"{where}: {d.message}"
-        assert len(d.message) <= 240, f"{where}: {d.message}"
+        # the paths of other modules of a project are as long as the checkout's folder
+        assert len(d.message.replace(f"{ROOT}/", "")) <= 240, f"{where}: {d.message}"
 
 
 def test_every_fixture_finding_is_explained(fixture_findings: list) -> None:  # type: ignore[type-arg]

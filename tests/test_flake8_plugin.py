@@ -72,13 +72,15 @@ def xen(matches: list[re.Match[str]]) -> set[Finding]:
 
 
 def xentlint(*args: str) -> set[Finding]:
-    """`xentlint check --output-format json ARGS` on the fixtures' Python files."""
+    """`xentlint check --output-format json ARGS` on the fixtures' Python files (less their
+    syntax errors: flake8 reports a file that does not parse itself, E999, and runs no plugin
+    on it)."""
     result = CliRunner().invoke(cli, ["check", "--output-format", "json", *args, "fixtures"])
     assert result.exit_code in (0, 1), result.output
     return {
         (d["path"], d["line"], d["column"], d["code"])
         for d in json.loads(result.stdout)
-        if d["path"].endswith(".py")
+        if d["path"].endswith(".py") and d["code"] != "XEN901"
     }
 
 

@@ -1271,10 +1271,13 @@ class FakeFix:
 def install_fake_fixes(
     monkeypatch: pytest.MonkeyPatch, fixes: Callable[[str, str], list[FakeFix]]
 ) -> None:
-    """Stand in for ``xentlint.fix`` with the contract: code_actions(text, *, path, config)."""
+    """Stand in for ``xentlint.fix`` with the contract: code_actions(text, *, path, config,
+    project) (``project``: the finder of the modules the document imports)."""
     module = pytypes.ModuleType("xentlint.fix")
 
-    def code_actions(text: str, *, path: str = "<string>", config: Any = None) -> list[FakeFix]:
+    def code_actions(
+        text: str, *, path: str = "<string>", config: Any = None, project: Any = None
+    ) -> list[FakeFix]:
         return fixes(text, path)
 
     module.code_actions = code_actions  # type: ignore[attr-defined]

@@ -14,6 +14,17 @@ The file's path is not part of the key: identical files share one entry, and the
 stores the findings without their path. Findings that do not come from the content (a file
 that could not be read) are never stored.
 
+The analysis of a file may read other files: the project modules it imports
+(:mod:`xentlint.project`). Then its findings depend on where it is and on those files: the
+entry under the content key only says so ("located"), and the findings are stored under a
+second key that adds the file's absolute path, its display name and the working folder,
+with every lookup, read and fix permission the analysis used (path and BLAKE2b digest of
+each file read). Such an entry is used only when each lookup finds the same file again and
+each file read still has the same digest: editing ``models.py`` re-lints ``train.py``.
+A file whose imports all name libraries (nothing of the project) keeps one shared entry,
+with the names it looked up: they are looked up again from the file's own folder, and a
+project module that appeared meanwhile (a ``models.py`` next to it) is a miss.
+
 Entries are written to a temporary file and moved in place with :func:`os.replace`, so a
 concurrent run reads either a whole entry or none. An entry is trusted only when it proves
 itself whole: it starts with a magic line carrying a BLAKE2b checksum of the rest, the rest
@@ -43,11 +54,13 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from xentlint import __version__
 from xentlint.catalog import RULES
 from xentlint.config import Config
-from xentlint.diagnostics import Diagnostic
+from xentlint.diagnostics import Diagnostic, Place
+from xentlint.project import Dependencies, Project, still_valid
 from xentlint.sources import is_notebook_path
 
 CACHE_DIR_NAME = ".xentlint_cache"
@@ -65,7 +78,8 @@ ENTRY_CHECKSUM_BYTES = 16
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 _INT_FIELDS = ("line", "column", "end_line", "end_column")
 _STR_FIELDS = ("code", "name", "severity", "message", "explanation")
-_OPTIONAL_STR_FIELDS = ("fix_title", "where")
+_OPTIONAL_STR_FIELDS = ("fix_title", "where", "fix_reason")
+_PLACE_FIELDS = tuple(f.name for f in dataclasses.fields(Place))
 _FIX_SAFETY = (None, "safe", "unsafe")
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation (the checksum)
 
@@ -174,20 +188,76 @@ class Cache:
     def _entry(self, key: str) -> Path:
         return self.entries / key[:2] / key[2:]
 
-    def load(self, key: str, display: str) -> list[Diagnostic] | None:
-        """The stored findings for ``key``, with ``display`` as their path; None on a miss."""
-        raw = _read_entry(self._entry(key))
-        if raw is None:
+    def located_key(self, key: str, path: str | os.PathLike[str], display: str) -> str:
+        """The key of the findings of a file whose analysis read other files."""
+        digest = hashlib.blake2b(digest_size=20)
+        where = os.path.normpath(os.path.abspath(path))
+        digest.update(f"{key}|{where}|{display}|{os.getcwd()}".encode())
+        return digest.hexdigest()
+
+    def load(
+        self,
+        key: str,
+        display: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        project: Project | None = None,
+    ) -> list[Diagnostic] | None:
+        """The stored findings for ``key``, with ``display`` as their path; None on a miss.
+
+        ``path`` and ``project``: where the file is and the run's view of the project,
+        to check an entry whose findings depend on other files (see the module docs).
+        """
+        document = _document(_read_entry(self._entry(key)), key)
+        if document is None:
             return None
-        rows = _decode(raw, key)
+        if document.get("located") is True and "findings" not in document:
+            if path is None or project is None:
+                return None
+            second = self.located_key(key, path, display)
+            document = _document(_read_entry(self._entry(second)), second)
+            if document is None:
+                return None
+            dependencies = Dependencies.from_json(document.get("dependencies"))
+            if dependencies is None or not still_valid(project, dependencies):
+                return None
+        elif "portable" in document:
+            if path is None or project is None or not _still_libraries(document, path, project):
+                return None
+        rows = _rows(document)
         if rows is None:
             return None
-        return [Diagnostic(path=display, **row) for row in rows]
+        return [_diagnostic(display, row) for row in rows]
 
-    def store(self, key: str, diagnostics: Sequence[Diagnostic]) -> None:
-        """Remember the findings for ``key`` (best effort: errors are ignored)."""
+    def store(
+        self,
+        key: str,
+        diagnostics: Sequence[Diagnostic],
+        dependencies: Dependencies | None = None,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        display: str | None = None,
+    ) -> None:
+        """Remember the findings for ``key`` (best effort: errors are ignored), with the
+        ``dependencies`` of their analysis (the file at ``path`` shown as ``display``)."""
         if not self._prepare():
             return
+        if not dependencies:
+            self._write(key, _encode(key, diagnostics))
+            return
+        if path is None or display is None:
+            return
+        own = os.path.normpath(os.path.abspath(path))
+        portable = _library_lookups(dependencies, own)
+        if portable is not None:
+            self._write(key, _encode(key, diagnostics, portable=portable))
+            return
+        second = self.located_key(key, path, display)
+        extra = {"dependencies": dependencies.to_json()}
+        if self._write(second, _encode(second, diagnostics, **extra)):
+            self._write(key, _encode(key, None))
+
+    def _write(self, key: str, data: bytes) -> bool:
         entry = self._entry(key)
         try:
             try:
@@ -195,10 +265,11 @@ class Cache:
             except FileExistsError:
                 pass
             if not stat.S_ISDIR(os.lstat(entry.parent).st_mode):  # a link or a file
-                return
-            _write_atomic(entry, _encode(key, diagnostics))
+                return False
+            _write_atomic(entry, data)
         except OSError:
-            pass
+            return False
+        return True
 
 
 def _check_folder(folder: Path) -> None:
@@ -210,11 +281,56 @@ def _check_folder(folder: Path) -> None:
         raise UnsafeCacheFolder(f"{folder} is a symbolic link")
 
 
-def _encode(key: str, diagnostics: Sequence[Diagnostic]) -> bytes:
-    rows = [{k: getattr(d, k) for k in _FIELDS} for d in diagnostics]
-    body = json.dumps({"key": key, "findings": rows}, separators=(",", ":")).encode()
+def _library_lookups(dependencies: Dependencies, own: str) -> list[list[Any]] | None:
+    """``[[level, name], ...]`` when the analysis only looked up names of the analysed file
+    that are no module of the project (its result then does not depend on where it is)."""
+    if dependencies.reads or dependencies.edits:
+        return None
+    out: list[list[Any]] = []
+    for (importer, level, name), result in sorted(dependencies.lookups.items()):
+        if importer != own or result != ":":
+            return None
+        out.append([level, name])
+    return out
+
+
+def _still_libraries(document: dict[str, Any], path: Any, project: Project) -> bool:
+    lookups = document.get("portable")
+    if not isinstance(lookups, list):
+        return False
+    own = os.path.normpath(os.path.abspath(path))
+    for item in lookups:
+        if not (isinstance(item, list) and len(item) == 2):
+            return False
+        level, name = item
+        if type(level) is not int or not isinstance(name, str):
+            return False
+        if project.resolve(own, level, name)[0]:
+            return False
+    return True
+
+
+def _encode(key: str, diagnostics: Sequence[Diagnostic] | None, **extra: Any) -> bytes:
+    document: dict[str, Any] = {"key": key}
+    if diagnostics is None:
+        document["located"] = True
+    else:
+        document["findings"] = [_row(d) for d in diagnostics]
+    document.update(extra)
+    body = json.dumps(document, separators=(",", ":")).encode()
     checksum = hashlib.blake2b(body, digest_size=ENTRY_CHECKSUM_BYTES).hexdigest().encode()
     return ENTRY_MAGIC + checksum + b"\n" + body
+
+
+def _row(d: Diagnostic) -> dict[str, Any]:
+    row = {k: getattr(d, k) for k in _FIELDS}
+    row["related"] = [dataclasses.asdict(place) for place in d.related]
+    return row
+
+
+def _diagnostic(display: str, row: dict[str, Any]) -> Diagnostic:
+    places = tuple(Place(**place) for place in row["related"])
+    return Diagnostic(path=display, **{**row, "related": places})
 
 
 def _read_entry(path: Path) -> bytes | None:
@@ -236,8 +352,10 @@ def _read_entry(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def _decode(raw: bytes, key: str) -> list[dict[str, object]] | None:
-    """The findings of a whole, valid entry for ``key``; None for anything else."""
+def _document(raw: bytes | None, key: str) -> dict[str, Any] | None:
+    """The document of a whole, valid entry for ``key``; None for anything else."""
+    if raw is None:
+        return None
     header, newline, body = raw.partition(b"\n")
     if not newline or not header.startswith(ENTRY_MAGIC):
         return None
@@ -250,6 +368,11 @@ def _decode(raw: bytes, key: str) -> list[dict[str, object]] | None:
         return None
     if not isinstance(document, dict) or document.get("key") != key:
         return None
+    return document
+
+
+def _rows(document: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The findings of an entry's document, when each has exactly a Diagnostic's fields."""
     rows = document.get("findings")
     if not isinstance(rows, list) or not all(_valid_row(row) for row in rows):
         return None
@@ -271,7 +394,22 @@ def _valid_row(row: object) -> bool:
     cell = row["cell"]
     if cell is not None and (type(cell) is not int or cell < 1):
         return False
+    related = row["related"]
+    if not isinstance(related, list) or not all(_valid_place(place) for place in related):
+        return False
     return row["fix_safety"] in _FIX_SAFETY
+
+
+def _valid_place(place: object) -> bool:
+    if not isinstance(place, dict) or set(place) != set(_PLACE_FIELDS):
+        return False
+    if place["path"] is not None and type(place["path"]) is not str:
+        return False
+    for name in _INT_FIELDS:
+        if type(place[name]) is not int or place[name] < 0:
+            return False
+    cell = place["cell"]
+    return cell is None or (type(cell) is int and cell >= 1)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

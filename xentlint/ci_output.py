@@ -6,7 +6,8 @@
   holds the two as paragraphs), and it has one location whose URI is relative to the
   working directory (``uriBaseId`` ``%SRCROOT%``) and a region with 1-based start/end line
   and column (end column exclusive, columns in Unicode code points, as ``run.columnKind``
-  says).
+  says). The other places a message names (the output layer in another module of the
+  project...) are its ``relatedLocations``.
 * ``github``: GitHub Actions workflow commands, one per finding:
   ``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=xentlint (XEN101)::message``
   (``::warning`` for W, ``::notice`` for S); values are escaped as the Actions toolkit does.
@@ -33,7 +34,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -183,10 +184,7 @@ def sarif_log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     results = []
     for d, fingerprint in zip(diagnostics, fingerprints(diagnostics), strict=True):
         place = placer.place(d)
-        if Path(place.path).is_absolute():
-            artifact = {"uri": Path(place.path).as_uri()}
-        else:
-            artifact = {"uri": quote(place.path, safe="/"), "uriBaseId": SRCROOT}
+        artifact = _artifact(place)
         result: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": index[d.code],
@@ -207,6 +205,9 @@ def sarif_log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
             ],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         }
+        related = _related_locations(d, placer)
+        if related:
+            result["relatedLocations"] = related
         if d.cell is not None:
             result["properties"] = {
                 "notebookCell": d.cell,
@@ -230,6 +231,45 @@ def sarif_log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
         "results": results,
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _artifact(place: Place) -> dict[str, str]:
+    if Path(place.path).is_absolute():
+        return {"uri": Path(place.path).as_uri()}
+    return {"uri": quote(place.path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _related_locations(d: Diagnostic, placer: Placer) -> list[dict[str, Any]]:
+    """SARIF locations of the places a finding's message names (ids from 1)."""
+    out = []
+    for number, other in enumerate(d.related, start=1):
+        shown = replace(
+            d,
+            path=other.path if other.path is not None else d.path,
+            line=other.line,
+            column=other.column,
+            end_line=other.end_line,
+            end_column=other.end_column,
+            cell=other.cell if other.path is None else None,
+            related=(),
+        )
+        place = placer.place(shown)
+        out.append(
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(place),
+                    "region": {
+                        "startLine": place.line,
+                        "startColumn": place.column,
+                        "endLine": place.end_line,
+                        "endColumn": place.end_column,
+                    },
+                },
+                "message": {"text": "a place this result's message names"},
+            }
+        )
+    return out
 
 
 @formatter("sarif")

@@ -12,6 +12,7 @@ looking in the current directory and then its parents, or from ``--config FILE``
     extend-exclude = ["legacy/"]       # adds to them
     force-exclude = true               # excludes apply to files named on the command line
     max-file-size = "1MB"              # larger files are not analysed (XEN902)
+    src = [".", "src"]                 # where the project's own modules are (ruff's src)
 
 Glob patterns are matched like ``.gitignore`` lines: a pattern without ``/`` matches a file
 or folder name at any depth (``build``, ``*.egg-info``); a pattern with ``/`` matches the
@@ -67,6 +68,7 @@ _KEYS = (
     "extend-exclude",
     "force-exclude",
     "max-file-size",
+    "src",
 )
 
 
@@ -168,6 +170,9 @@ class Config:
     overrides: tuple[SelectionLayer, ...] = field(default=())
     #: Apply the excludes to the files and folders named on the command line too.
     force_exclude: bool = False
+    #: Folders holding the project's own modules, relative to the config file (globs);
+    #: None: ruff's default, the project root and its ``src`` folder (xentlint.project).
+    src: tuple[str, ...] | None = None
 
     def with_overrides(
         self,
@@ -411,6 +416,7 @@ def config_from_table(table: Any, *, source: Path | None = None) -> Config:
             extend_exclude=_strings(settings.get("extend-exclude", []), "extend-exclude", where),
             max_file_size=_size(settings.get("max-file-size", MAX_FILE_BYTES), where),
             force_exclude=_flag(settings.get("force-exclude", False), "force-exclude", where),
+            src=None if settings.get("src") is None else _strings(settings["src"], "src", where),
             root=source.parent.resolve() if source is not None else None,
             source=source,
         )

@@ -87,7 +87,14 @@ class XentlintChecker:
             message = f"unreadable file: {error.reason}"
             yield self._result(error.line, error.column, "XEN902", message)
             return
-        for finding in analyze_source(program.text, self.codes()):
+        from xentlint.config import Config
+        from xentlint.pipeline import project_for
+        from xentlint.static.analyze import plain_line
+
+        # the project modules the file imports are read from disk, as xentlint check does
+        project = project_for(self.filename, self.filename, Config())
+        found = analyze_source(program.text, self.codes(), plain_line, None, False, project=project)
+        for finding in found:
             yield self._result(finding.line, finding.column, finding.code, finding.message)
 
     def _notebook(self, text: str) -> Iterator[Result]:

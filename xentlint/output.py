@@ -332,12 +332,20 @@ def fix_json(d: Diagnostic) -> dict[str, object] | None:
     """``{"available": bool, "safety": "safe" | "unsafe"}``, or None if the rule has no fix.
 
     ``available`` says whether ``check --fix`` (safe) or ``--unsafe-fixes`` can fix this
-    very finding: a rule's fix may not apply to every way of writing the code.
+    very finding: a rule's fix may not apply to every way of writing the code. When the
+    fix is known but cannot be applied here (it belongs in another file of the project
+    that is not being fixed), ``reason`` says so.
     """
     rule = RULES.get(d.code)
     if rule is None or rule.fix_safety == "none":
         return None
-    return {"available": d.fix_safety is not None, "safety": d.fix_safety or rule.fix_safety}
+    out: dict[str, object] = {
+        "available": d.fix_safety is not None,
+        "safety": d.fix_safety or rule.fix_safety,
+    }
+    if d.fix_safety is None and d.fix_reason:
+        out["reason"] = d.fix_reason
+    return out
 
 
 def rules_table() -> str:

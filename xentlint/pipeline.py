@@ -20,8 +20,9 @@ from typing import Any
 from xentlint import unused_noqa
 from xentlint.catalog import RULES
 from xentlint.config import Config
-from xentlint.diagnostics import Diagnostic, RawFinding
+from xentlint.diagnostics import Diagnostic, Place, RawFinding
 from xentlint.noqa import is_suppressed
+from xentlint.project import Project, ProjectFile
 from xentlint.selection import matches
 from xentlint.sources import (
     Program,
@@ -67,8 +68,10 @@ def analyze(
     config: Config,
     program: Program | None = None,
     unknown: Callable[[], None] | None = None,
+    project: ProjectFile | None = None,
 ) -> list[RawFinding]:
-    """The static front end's findings for ``text`` (``unknown()``: see ``analyze_source``)."""
+    """The static front end's findings for ``text`` (``unknown()``: see ``analyze_source``;
+    ``project``: where its imports of the project's own modules are found)."""
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
@@ -80,20 +83,36 @@ def analyze(
     compiled = program is not None and program.compiled and program.text == text
     # positional: test doubles of analyze_source take (source, *args)
     return static.analyze_source(
-        text, codes, describe, fix_availability, ipython, compiled, unknown
+        text, codes, describe, fix_availability, ipython, compiled, unknown, project
     )
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
-    """Which findings ``xentlint check --fix`` can fix, with the fix's safety."""
+    """Which findings ``xentlint check --fix`` can fix, with the fix's safety (and, in
+    ``analysis.fix_reasons``, why a fix that edits another file cannot be applied)."""
     try:
         from xentlint.fix.rules import fixable  # LibCST edits: only for files with findings
 
-        return fixable(analysis.facts, analysis.findings, analysis.module)
+        reasons: dict[int, str] = {}
+        available = fixable(
+            analysis.facts, analysis.findings, analysis.module, analysis=analysis, reasons=reasons
+        )
+        analysis.fix_reasons = reasons
+        return available
     except Exception:  # noqa: BLE001 - a fixer bug must not break linting
         if os.environ.get("XENTLINT_DEBUG"):
             raise
         return {}
+
+
+def project_for(
+    path: str | os.PathLike[str] | None, display: str, config: Config
+) -> ProjectFile | None:
+    """The finder of project modules for a file linted on its own (the API, stdin); None
+    for a text that is not a file (``<string>``)."""
+    if display.startswith("<") and display.endswith(">"):
+        return None
+    return Project(config).for_file(path if path is not None else None, display)
 
 
 def unreadable(path: str, error: UnreadableSource) -> RawFinding:
@@ -130,6 +149,7 @@ def diagnostics(
         fix_title = finding.fix_title
         if fix_title is None and rule is not None and rule.fix:
             fix_title = rule.fix
+        related = tuple(_place(place, program) for place in finding.related)
         out.append(
             Diagnostic(
                 path=path,
@@ -145,10 +165,24 @@ def diagnostics(
                 cell=cell,
                 fix_safety=finding.fix_safety,
                 explanation=finding.explanation or (rule.explanation if rule else ""),
+                related=related,
+                fix_reason=finding.fix_reason,
             )
         )
     out.sort(key=sort_key)
     return out
+
+
+def _place(place: Any, program: Program | None) -> Place:
+    """A raw place as a user sees it: another file's, or a line (of a cell) of this one."""
+    if place.path is not None or program is None or not program.is_notebook:
+        return Place(place.path, place.line, place.column, place.end_line, place.end_column)
+    cell, line = program.locate(place.line)
+    end_cell, end_line = program.locate(place.end_line)
+    end_column = place.end_column
+    if end_cell != cell:
+        end_line, end_column = line, place.column
+    return Place(None, line, place.column, end_line, end_column, cell)
 
 
 def debug_traceback() -> None:
@@ -169,27 +203,35 @@ def describe_line(program: Program) -> Callable[[int, int], str]:
     return describe
 
 
-def unit_findings(path: str, unit: Program, config: Config) -> tuple[list[RawFinding], bool]:
+def unit_findings(
+    path: str, unit: Program, config: Config, project: ProjectFile | None = None
+) -> tuple[list[RawFinding], bool]:
     """The raw findings of one unit of a program (before selection and ``# noqa``), and
-    whether its analysis ran to its end (False: its facts are not known)."""
+    whether its analysis ran to its end (False: its facts are not known). A unit written by
+    a ``%%writefile`` cell reads the project modules from its own folder, as it would run."""
     findings = list(unit.problems)
     unknown: list[bool] = []
     if unit.text.strip():
+        finder = project
+        if project is not None and unit.writes is not None:
+            finder = project.written(unit.writes)
         try:
-            findings.extend(analyze(unit.text, config, unit, partial(unknown.append, True)))
+            findings.extend(analyze(unit.text, config, unit, partial(unknown.append, True), finder))
         except Exception as exc:
             debug_traceback()
             raise InternalError(path, exc) from exc
     return findings, not unknown
 
 
-def unused_noqa_of(path: str, unit: Program, config: Config) -> list[unused_noqa.Unused]:
+def unused_noqa_of(
+    path: str, unit: Program, config: Config, project: ProjectFile | None = None
+) -> list[unused_noqa.Unused]:
     """The directives of ``unit`` XEN903 reports (none when XEN903 is not enabled)."""
     if not config.selection.enabled(unused_noqa.CODE):
         return []
     if not unused_noqa.might_have_directives(unit.text):
         return []
-    findings, complete = unit_findings(path, unit, config)
+    findings, complete = unit_findings(path, unit, config, project)
     if not complete:
         return []
     found = unused_noqa.unused_directives(unit, findings, unused_noqa.enabled_for(config, path))
@@ -198,12 +240,15 @@ def unused_noqa_of(path: str, unit: Program, config: Config) -> list[unused_noqa
     return [item for item in found if diagnostics(path, unit, [item.finding()], config)]
 
 
-def lint_program(path: str, program: Program, config: Config) -> list[Diagnostic]:
-    """The diagnostics of a program and, for a notebook, of the files its cells write."""
+def lint_program(
+    path: str, program: Program, config: Config, project: ProjectFile | None = None
+) -> list[Diagnostic]:
+    """The diagnostics of a program and, for a notebook, of the files its cells write
+    (each reads the project modules it imports from its own folder, as it would run)."""
     out: list[Diagnostic] = []
     judge_noqa = config.selection.enabled(unused_noqa.CODE)
     for unit in program.units():
-        findings, complete = unit_findings(path, unit, config)
+        findings, complete = unit_findings(path, unit, config, project)
         if judge_noqa and complete:
             enabled = unused_noqa.enabled_for(config, path)
             found = unused_noqa.unused_directives(unit, findings, enabled)
@@ -214,33 +259,54 @@ def lint_program(path: str, program: Program, config: Config) -> list[Diagnostic
     return out
 
 
+_OWN = object()
+
+
 def lint_source(
-    text: str, path: str = "<string>", *, config: Config | None = None
+    text: str,
+    path: str = "<string>",
+    *,
+    config: Config | None = None,
+    project: ProjectFile | None | object = _OWN,
 ) -> list[Diagnostic]:
     """Lint one source text. When ``path`` ends in ``.ipynb``, ``text`` is notebook JSON.
 
-    ``config`` defaults to the built-in settings (no config file is read). Raises
-    :class:`InternalError` if the analyzer fails.
+    ``config`` defaults to the built-in settings (no config file is read). The project
+    modules the text imports are read from disk, next to ``path`` (not for ``<string>``;
+    ``project`` gives another finder, None none). Raises :class:`InternalError` if the
+    analyzer fails.
     """
     config = config or Config()
+    if project is _OWN:
+        project = project_for(path, path, config)
     try:
         program = program_from_text(text, path, max_bytes=config.max_file_size)
     except UnreadableSource as error:
         return diagnostics(path, None, [unreadable(path, error)], config)
-    return lint_program(path, program, config)
+    return lint_program(path, program, config, project)  # type: ignore[arg-type]
 
 
-def lint_bytes(data: bytes, path: str, *, config: Config | None = None) -> list[Diagnostic]:
+def lint_bytes(
+    data: bytes,
+    path: str,
+    *,
+    config: Config | None = None,
+    project: ProjectFile | None | object = _OWN,
+) -> list[Diagnostic]:
     """Lint raw bytes (a file's or stdin's), decoding them as CPython would."""
     config = config or Config()
+    if project is _OWN:
+        project = project_for(path, path, config)
     try:
         program = program_from_bytes(data, path, max_bytes=config.max_file_size)
     except UnreadableSource as error:
         return diagnostics(path, None, [unreadable(path, error)], config)
-    return lint_program(path, program, config)
+    return lint_program(path, program, config, project)  # type: ignore[arg-type]
 
 
-def lint_file(path: Path, display: str, config: Config) -> list[Diagnostic]:
+def lint_file(
+    path: Path, display: str, config: Config, project: ProjectFile | None = None
+) -> list[Diagnostic]:
     try:
         data = read_file(path, max_bytes=config.max_file_size)
     except UnreadableSource as error:
@@ -248,4 +314,6 @@ def lint_file(path: Path, display: str, config: Config) -> list[Diagnostic]:
     except OSError as exc:
         reason = UnreadableSource(f"cannot read: {exc.strerror or exc}")
         return diagnostics(display, None, [unreadable(display, reason)], config)
-    return lint_bytes(data, display, config=config)
+    if project is None:
+        project = project_for(path, display, config)
+    return lint_bytes(data, display, config=config, project=project)

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from xentlint.config import Config
 from xentlint.fix.engine import AppliedFix
-from xentlint.fix.files import FileFix, WriteError, atomic_write, fix_bytes
+from xentlint.fix.files import FileFix, WriteError, atomic_write, fix_bytes, write_other
 from xentlint.lint import (
     STDIN,
     InternalError,
@@ -29,6 +29,7 @@ from xentlint.lint import (
     sort_key,
     unlisted_folder,
 )
+from xentlint.project import Project, ProjectFile
 from xentlint.sources import UnreadableSource, read_file
 
 
@@ -62,31 +63,40 @@ def run_fixes(
         report.files += 1
         report.diagnostics.extend(unlisted_folder(display, reason, config))
     fixed_files = 0
+    # the files being fixed: a fix may edit one of them from another (imports)
+    project = Project(config, run_files=[path for path, _ in files])
+    trees = _trees(regular)
     if STDIN in paths:
         name = stdin_filename or STDIN
         stdin = sys.stdin
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
-        done = _fix_one(outcome, data, name, None, config, unsafe, diff)
+        finder = project.for_file(name, name)
+        done = _fix_one(outcome, data, name, None, config, unsafe, diff, finder=finder)
         if not diff:  # the fixed source goes to stdout, the findings to stderr
             fixed = done.data if done is not None and done.data and not done.error else data
             _write_bytes(out, fixed)
             outcome.stream = sys.stderr
         fixed_files += bool(done and done.changed)
-    trees = _trees(regular)
     for path, display in files:
+        finder = project.for_file(path, display)
         try:
             data = read_file(path, max_bytes=config.max_file_size)
         except (UnreadableSource, OSError):
-            _lint(report, display, lambda p=path, d=display: lint_file(p, d, config))
+            _lint(report, display, lambda p=path, d=display, f=finder: lint_file(p, d, config, f))
             continue
         outside = _link_outside(path, trees)
         if outside is not None:  # lint it, never write through it
-            done = _fix_one(outcome, data, display, None, config, unsafe, diff=True, show=False)
+            done = _fix_one(
+                outcome, data, display, None, config, unsafe, diff=True, show=False, finder=finder
+            )
             if done is not None and done.changed:
                 print(f"xentlint: warning: {display}: {outside}, not fixed", file=sys.stderr)
             continue
-        done = _fix_one(outcome, data, display, path, config, unsafe, diff)
-        fixed_files += bool(done and done.changed and done.error is None)
+        done = _fix_one(
+            outcome, data, display, path, config, unsafe, diff, finder=finder, trees=trees
+        )
+        if done is not None and done.error is None:
+            fixed_files += bool(done.changed) + len(done.result.others)
     report.diagnostics.sort(key=sort_key)
     count = len(outcome.applied)
     if diff:
@@ -156,10 +166,12 @@ def _fix_one(
     unsafe: bool,
     diff: bool,
     show: bool = True,
+    finder: ProjectFile | None = None,
+    trees: list[tuple[str, str]] | None = None,
 ) -> FileFix | None:
     report = outcome.report
     try:
-        done = fix_bytes(data, display, config=config, unsafe=unsafe)
+        done = fix_bytes(data, display, config=config, unsafe=unsafe, project=finder)
     except InternalError as exc:
         report.files += 1
         report.errors.append(str(exc))
@@ -168,34 +180,67 @@ def _fix_one(
         report.files += 1
         report.errors.append(f"{display}: internal error while fixing: {type(exc).__name__}: {exc}")
         return None
+
+    def lint_it() -> list:  # type: ignore[type-arg]
+        return lint_bytes(data, display, config=config, project=finder)
+
     if done is None:  # cannot round-trip the encoding: lint only
-        _lint(report, display, lambda: lint_bytes(data, display, config=config))
+        _lint(report, display, lint_it)
         return None
     report.files += 1
     report.errors.extend(done.result.failed)
     if done.error is not None:
         report.errors.append(f"{display}: {done.error}")
+    others = done.result.others
     if diff:
         if not show:  # linted only: the findings of the file as it is
-            report.diagnostics.extend(lint_bytes(data, display, config=config))
-        elif done.changed and done.error is None:
+            report.diagnostics.extend(lint_it())
+        elif (done.changed or others) and done.error is None:
             sys.stdout.write(_unified(done.before, done.result.text, display))
+            for other, (before, after) in others.items():
+                shown = finder.display_of(other) if finder is not None else other
+                sys.stdout.write(_unified(before, after, shown))
             outcome.applied.extend(done.result.applied)
         return done
+    if others and done.error is None:
+        problem = _write_others(others, finder, trees or [])
+        if problem is not None:
+            done.error = problem
+            report.errors.append(f"{display}: {problem}")
+            report.diagnostics.extend(lint_it())
+            return done
     if done.changed and done.data is not None and done.error is None and path is not None:
         try:
             atomic_write(path, done.data)
         except WriteError as exc:
             done.error = str(exc)
             report.errors.append(f"{display}: {exc}")
-            report.diagnostics.extend(lint_bytes(data, display, config=config))
+            report.diagnostics.extend(lint_it())
             return done
     if done.error is None:
         outcome.applied.extend(done.result.applied)
         report.diagnostics.extend(done.result.remaining)
     else:
-        report.diagnostics.extend(lint_bytes(data, display, config=config))
+        report.diagnostics.extend(lint_it())
     return done
+
+
+def _write_others(
+    others: dict[str, tuple[str, str]],
+    finder: ProjectFile | None,
+    trees: list[tuple[str, str]],
+) -> str | None:
+    """Write the fixes a file's findings need in other files of the run; why not, if not."""
+    for other, (before, after) in others.items():
+        shown = finder.display_of(other) if finder is not None else other
+        outside = _link_outside(Path(other), trees)
+        if outside is not None:
+            return f"the fix belongs in {shown}: {outside}, not fixed"
+        try:
+            write_other(Path(other), before, after)
+        except WriteError as exc:
+            return f"the fix belongs in {shown}: {exc}"
+    return None
 
 
 def _write_bytes(stream: TextIO, data: bytes) -> None:

@@ -7,6 +7,11 @@ notebook, that it can be written back into the cells. If the combined edit fails
 fixes are retried one by one and those that break the code are dropped and reported.
 Rounds repeat (at most :data:`MAX_ROUNDS`) until nothing is left to fix, because one fix
 can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"`` an XEN107).
+
+A fix may belong in another module of the project (the final softmax of a model that
+``models.py`` builds and ``train.py`` compiles with ``from_logits=True``): it is applied
+only when the finder allows editing that file (it is among the files being fixed), and the
+other file's new text is in :attr:`FixResult.others`; the next round reads it from there.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ import libcst as cst
 
 from xentlint.catalog import RULES
 from xentlint.config import Config
-from xentlint.diagnostics import Diagnostic, RawFinding
+from xentlint.diagnostics import Diagnostic
 from xentlint.facts import Finding
 from xentlint.fix import layout, notebook
 from xentlint.fix.edits import Context, Unfixable, apply
-from xentlint.fix.intents import Intent, merge, render
-from xentlint.fix.rules import Plan, Scope, plan
+from xentlint.fix.intents import Intent, merge
+from xentlint.fix.rules import Modules, Plan, Scope, blocked_by, plan
+from xentlint.project import ProjectFile
 from xentlint.sources import Program, UnreadableSource, program_from_text
 
 MAX_ROUNDS = 4
@@ -61,6 +67,8 @@ class FixResult:
     remaining: list[Diagnostic] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     changed: bool = False
+    #: other project files the fixes edited: absolute path -> (text before, text after)
+    others: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,47 +81,67 @@ class CodeAction:
     new_text: str
 
 
+_OWN: Any = object()
+
+
 def fix_source(
-    text: str, *, path: str = "<string>", unsafe: bool = False, config: Config | None = None
+    text: str,
+    *,
+    path: str = "<string>",
+    unsafe: bool = False,
+    config: Config | None = None,
+    project: ProjectFile | None = _OWN,
 ) -> FixResult:
     """Apply the safe fixes (and the unsafe ones with ``unsafe``) to one document.
 
     ``text`` is Python source, or notebook JSON when ``path`` ends in ``.ipynb``. Never
     returns text that does not parse; a document that does not parse is returned as is.
+    ``project`` finds the project modules the document imports (by default next to
+    ``path``, none of them editable); fixes of other files of the project are in
+    ``others``, not written.
     """
-    from xentlint.pipeline import lint_source
+    from xentlint.pipeline import lint_source, project_for
 
     config = config or Config()
+    if project is _OWN:
+        project = project_for(path, path, config)
     result = FixResult(text)
     seen_failures: set[str] = set()
     for _ in range(MAX_ROUNDS):
         progressed = False
         for unit in range(_unit_count(result.text, path, config)):
-            document = _Document.load(result.text, path, config, unit)
+            document = _Document.load(result.text, path, config, project, unit)
             if document is None:
                 continue
             plans = [p for p in document.plans() if unsafe or p.safe]
             if not plans:
                 continue
-            new_text, done, failures = document.apply(plans)
+            new_text, done, failures, others = document.apply(plans)
             for failure in failures:
                 if failure not in seen_failures:
                     seen_failures.add(failure)
                     result.failed.append(failure)
-            if not done or new_text == result.text:
+            if not done or (new_text == result.text and not others):
                 continue
             result.applied.extend(document.applied(p) for p in done)
             result.text = new_text
             progressed = True
+            for other, (before, after) in others.items():
+                first = result.others.get(other, (before, after))[0]
+                result.others[other] = (first, after)
+                if project is not None:
+                    project.project.set_text(other, after)  # the next round reads this
         if not progressed:
             break
-    _remove_unused_noqa(result, path, config)
+    _remove_unused_noqa(result, path, config, project)
     result.changed = result.text != text
-    result.remaining = lint_source(result.text, path, config=config)
+    result.remaining = lint_source(result.text, path, config=config, project=project)
     return result
 
 
-def _remove_unused_noqa(result: FixResult, path: str, config: Config) -> None:
+def _remove_unused_noqa(
+    result: FixResult, path: str, config: Config, project: ProjectFile | None
+) -> None:
     """XEN903's fix, once the other fixes are in: the unused codes out of their ``# noqa``.
 
     Judged on the fixed text (a fix can change what a directive suppresses); only comments
@@ -126,7 +154,7 @@ def _remove_unused_noqa(result: FixResult, path: str, config: Config) -> None:
         return
     for index in range(_unit_count(result.text, path, config)):
         unit = program_from_text(result.text, path, max_bytes=config.max_file_size).units()[index]
-        found = unused_noqa_of(path, unit, config)
+        found = unused_noqa_of(path, unit, config, project)
         if not found:
             continue
         new_text, failure = _without_unused_noqa(result.text, path, index, unit, found)
@@ -141,7 +169,9 @@ def _remove_unused_noqa(result: FixResult, path: str, config: Config) -> None:
         result.text = new_text
 
 
-def _unused_noqa_actions(text: str, path: str, config: Config) -> list[CodeAction]:
+def _unused_noqa_actions(
+    text: str, path: str, config: Config, project: ProjectFile | None
+) -> list[CodeAction]:
     """XEN903's fix for each reported directive on its own (the editor's quick fix)."""
     from xentlint.pipeline import diagnostics, unused_noqa_of
 
@@ -150,7 +180,7 @@ def _unused_noqa_actions(text: str, path: str, config: Config) -> list[CodeActio
     actions = []
     for index in range(_unit_count(text, path, config)):
         unit = program_from_text(text, path, max_bytes=config.max_file_size).units()[index]
-        for item in unused_noqa_of(path, unit, config):
+        for item in unused_noqa_of(path, unit, config, project):
             new_text, _ = _without_unused_noqa(text, path, index, unit, [item])
             finding = item.finding()
             reported = diagnostics(path, unit, [finding], config)
@@ -182,35 +212,54 @@ def _without_unused_noqa(
 
 
 def code_actions(
-    text: str, *, path: str = "<string>", config: Config | None = None
+    text: str,
+    *,
+    path: str = "<string>",
+    config: Config | None = None,
+    project: ProjectFile | None = _OWN,
 ) -> list[CodeAction]:
-    """Every available fix of the document's findings, each applied on its own."""
+    """Every available fix of the document's findings, each applied on its own (fixes
+    that edit another file are not offered: an editor action edits the document)."""
+    from xentlint.pipeline import project_for
+
     config = config or Config()
+    if project is _OWN:
+        project = project_for(path, path, config)
     actions = []
     for unit in range(_unit_count(text, path, config)):
-        document = _Document.load(text, path, config, unit)
+        document = _Document.load(text, path, config, project, unit)
         if document is None:
             continue
         for item in document.plans():
-            new_text, done, _ = document.apply([item])
+            new_text, done, _, others = document.apply([item])
+            if others:
+                continue
             if done and new_text != text:
                 diagnostic = replace(
                     document.diagnostics[id(item.finding)],
                     fix_safety="safe" if item.safe else "unsafe",
                 )
                 actions.append(CodeAction(diagnostic, item.title, item.safe, new_text))
-    actions.extend(_unused_noqa_actions(text, path, config))
+    actions.extend(_unused_noqa_actions(text, path, config, project))
     return actions
 
 
 def fix_availability(
-    text: str, *, path: str = "<string>", config: Config | None = None
+    text: str,
+    *,
+    path: str = "<string>",
+    config: Config | None = None,
+    project: ProjectFile | None = _OWN,
 ) -> dict[tuple[str, int, int, int | None], str]:
     """``{(code, line, column, cell): "safe" | "unsafe"}`` of the findings that have a fix."""
+    from xentlint.pipeline import project_for
+
     config = config or Config()
+    if project is _OWN:
+        project = project_for(path, path, config)
     out: dict[tuple[str, int, int, int | None], str] = {}
     for unit in range(_unit_count(text, path, config)):
-        document = _Document.load(text, path, config, unit)
+        document = _Document.load(text, path, config, project, unit)
         if document is None:
             continue
         for item in document.plans():
@@ -260,16 +309,25 @@ class _Document:
         self.text = text
         self.path = path
         self.program = program
+        self.analysis = analysis
         self.unit = unit
         self.module: cst.Module = analysis.module
         self.facts = analysis.facts
         self.findings: list[Finding] = analysis.findings
         self.ctx = Context(self.module)
+        self.modules = Modules(self.ctx, analysis)
         self.diagnostics: dict[int, Diagnostic] = {}
         self.style = layout.line_style(program.text)  # how long lines are wrapped
 
     @classmethod
-    def load(cls, text: str, path: str, config: Config, unit: int = 0) -> _Document | None:
+    def load(
+        cls,
+        text: str,
+        path: str,
+        config: Config,
+        project: ProjectFile | None = None,
+        unit: int = 0,
+    ) -> _Document | None:
         from xentlint.static.analyze import analyze_module
 
         try:
@@ -281,8 +339,10 @@ class _Document:
         program = units[unit]
         if not program.text.strip() or parses(program.text, notebook=program.top_level_await):
             return None
+        if project is not None and program.writes is not None:
+            project = project.written(program.writes)  # its imports, from its own folder
         codes = [code for code in RULES if config.selection.enabled(code)]
-        analysis = analyze_module(program.text, codes)
+        analysis = analyze_module(program.text, codes, project)
         if analysis is None or not analysis.findings:
             return None
         document = cls(text, path, program, analysis, unit)
@@ -292,12 +352,10 @@ class _Document:
     def _report(self, config: Config) -> None:
         """The diagnostic of each finding the configuration lets through."""
         from xentlint.pipeline import describe_line, diagnostics
-        from xentlint.static.analyze import node_positions
+        from xentlint.static.analyze import locate
 
-        positions = node_positions(self.module)
         describe = describe_line(self.program) if self.program.is_notebook else None
-        for finding in self.findings:
-            raw = _raw(finding, positions, describe)
+        for finding, raw in locate(self.analysis, describe):
             if raw is None:
                 continue
             reported = diagnostics(self.path, self.program, [raw], config)
@@ -305,7 +363,7 @@ class _Document:
                 self.diagnostics[id(finding)] = reported[0]
 
     def plans(self) -> Iterator[Plan]:
-        scope = Scope(self.facts, self.findings, self.ctx)
+        scope = Scope(self.facts, self.findings, self.ctx, self.modules)
         seen: set[tuple[str, int]] = set()
         order = {code: index for index, code in enumerate(RULES)}
         findings = sorted(
@@ -318,49 +376,75 @@ class _Document:
                 continue
             seen.add(key)
             try:
-                yield plan(finding, scope)
+                item = plan(finding, scope)
             except Unfixable:
                 continue
             except Exception:  # a planner bug: this finding just has no fix
                 if os.environ.get("XENTLINT_DEBUG"):
                     raise
                 continue
+            if blocked_by(item, self.modules) is None:  # another file, not being fixed
+                yield item
 
     def applied(self, item: Plan) -> AppliedFix:
         d = self.diagnostics[id(item.finding)]
         return AppliedFix(item.code, item.title, item.safe, d.line, d.column, d.cell, self.path)
 
-    def apply(self, plans: list[Plan]) -> tuple[str, list[Plan], list[str]]:
-        """The document with as many of ``plans`` applied as possible, and the failures."""
+    def apply(
+        self, plans: list[Plan]
+    ) -> tuple[str, list[Plan], list[str], dict[str, tuple[str, str]]]:
+        """The document with as many of ``plans`` applied as possible, the failures, and
+        the new texts of the other files they edit (path -> (before, after))."""
         merged, accepted = _merge_plans(plans)
-        text, _ = self._attempt(merged)
+        text, _, others = self._attempt(merged)
         if text is not None:
-            return text, accepted, []
+            return text, accepted, [], others
         kept: list[Plan] = []
         failures: list[str] = []
         current = self.text
+        kept_others: dict[str, tuple[str, str]] = {}
         for item in accepted:
             trial, _ = _merge_plans([*kept, item])
-            text, reason = self._attempt(trial)
+            text, reason, others = self._attempt(trial)
             if text is None:
                 d = self.diagnostics[id(item.finding)]
                 failures.append(f"{d.location()}: {item.code} fix not applied: {reason}")
             else:
                 kept.append(item)
-                current = text
-        return current, kept, failures
+                current, kept_others = text, others
+        return current, kept, failures, kept_others
 
-    def _attempt(self, intents: list[Intent]) -> tuple[str | None, str]:
+    def _attempt(self, intents: list[Intent]) -> tuple[str | None, str, dict[str, tuple[str, str]]]:
+        others: dict[str, tuple[str, str]] = {}
         try:
-            code = apply(self.module, render(intents, self.ctx), self.style)
-            if "\f" in self.program.text:
-                code = keep_form_feeds(self.program.text, self.module.code, code)
+            code = self.module.code
+            for foreign, edits in self.modules.render(intents).items():
+                if foreign is None:
+                    code = apply(self.module, edits, self.style)
+                    if "\f" in self.program.text:
+                        code = keep_form_feeds(self.program.text, self.module.code, code)
+                    continue
+                before = foreign.file.text or ""
+                after = apply(foreign.module, edits, layout.line_style(before))
+                if "\f" in before:
+                    after = keep_form_feeds(before, foreign.module.code, after)
+                error = parses(after)
+                if error is not None:
+                    return None, f"{self.analysis.display(foreign)} would not parse ({error})", {}
+                others[foreign.path] = (before, after)
         except Unfixable as exc:
-            return None, str(exc)
+            return None, str(exc), {}
         except Exception as exc:  # a fixer bug (an invalid node...): drop, report, go on
             if os.environ.get("XENTLINT_DEBUG"):
                 raise
-            return None, f"internal error: {type(exc).__name__}: {exc}"
+            return None, f"internal error: {type(exc).__name__}: {exc}", {}
+        text, reason = self._finish(code)
+        return text, reason, others if text is not None else {}
+
+    def _finish(self, code: str) -> tuple[str | None, str]:
+        """The document's text for the fixed program ``code``, or None and why not."""
+        if code == self.module.code:
+            return self.text, ""
         error = parses(code, notebook=self.program.top_level_await)
         if error is not None:
             return None, f"the result would not parse ({error})"
@@ -443,29 +527,3 @@ def _merge_plans(plans: list[Plan]) -> tuple[list[Intent], list[Plan]]:
 
 def _position(d: Diagnostic) -> tuple[int, int, int]:
     return (d.cell or 0, d.line, d.column)
-
-
-def _raw(finding: Finding, positions: Any, describe: Any) -> RawFinding | None:
-    where = positions.get(finding.anchor)
-    if where is None:
-        return None
-    related = []
-    for anchor in finding.related:
-        pos = positions.get(anchor) if anchor is not None else None
-        if pos is None:
-            related.append("another place")
-        elif describe is not None:
-            related.append(describe(pos.start.line, where.start.line))
-        else:
-            related.append(f"line {pos.start.line}")
-    message = finding.message.format(*related) if related else finding.message
-    return RawFinding(
-        finding.code,
-        message,
-        where.start.line,
-        where.start.column + 1,
-        where.end.line,
-        where.end.column + 1,
-        finding.fix_title,
-        explanation=finding.explanation,
-    )

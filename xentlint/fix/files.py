@@ -14,12 +14,14 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xentlint.config import Config
 from xentlint.fix.engine import FixResult, fix_source
 from xentlint.sources import UnreadableSource, decode_source_as, is_notebook_path
 
 Encoder = Callable[[str], bytes]
+_OWN: Any = object()
 
 
 class WriteError(Exception):
@@ -152,6 +154,23 @@ def _unlink(path: str) -> None:
         pass
 
 
+def write_other(path: Path, before: str, after: str) -> None:
+    """Write a fix into another project file: ``before`` is the text the fix was made on
+    (the file must still read so), ``after`` goes in, in the file's own encoding."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WriteError(f"cannot read: {exc.strerror or exc}") from None
+    decoded = codec_for(data, str(path))
+    if decoded is None or decoded[0] != before:
+        raise WriteError("changed since it was read, not fixed")
+    try:
+        new = decoded[1](after)
+    except UnicodeError as exc:
+        raise WriteError(f"cannot encode the fixed text: {exc}") from None
+    atomic_write(path, new)
+
+
 @dataclass
 class FileFix:
     """What fixing one file (or stdin) gave."""
@@ -167,13 +186,22 @@ class FileFix:
         return self.result.changed
 
 
-def fix_bytes(data: bytes, display: str, *, config: Config, unsafe: bool) -> FileFix | None:
-    """Fix a file's bytes; None when they cannot be decoded and re-encoded losslessly."""
+def fix_bytes(
+    data: bytes, display: str, *, config: Config, unsafe: bool, project: Any = _OWN
+) -> FileFix | None:
+    """Fix a file's bytes; None when they cannot be decoded and re-encoded losslessly.
+
+    ``project``: the finder of the project modules the file imports (default: next to
+    ``display``); the fixes of other files are in ``result.others``, not written here.
+    """
     decoded = codec_for(data, display)
     if decoded is None:
         return None
     text, encoder = decoded
-    result = fix_source(text, path=display, unsafe=unsafe, config=config)
+    if project is _OWN:
+        result = fix_source(text, path=display, unsafe=unsafe, config=config)
+    else:
+        result = fix_source(text, path=display, unsafe=unsafe, config=config, project=project)
     if not result.changed:
         return FileFix(display, text, result, None)
     try:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from xentlint.checks.registry import PLANNERS, RULES
 from xentlint.facts import Binding, Facts, Finding
-from xentlint.fix.edits import Context
+from xentlint.fix.edits import Context, Edits
 from xentlint.fix.intents import render
 from xentlint.intents import Intent, Unfixable
 
@@ -41,6 +41,49 @@ class Plan:
         return self.finding.code
 
 
+class Modules:
+    """The modules a fix may edit: the analysed one, and the project modules it imports
+    (``analysis``: the static front end's :class:`~xentlint.static.analyze.Analysis`)."""
+
+    def __init__(self, ctx: Context, analysis: Any = None) -> None:
+        self.ctx = ctx
+        self.analysis = analysis
+        self._contexts: dict[int, tuple[Any, Context]] = {}
+
+    def origin(self, node: Any) -> Any:
+        """The imported module ``node`` belongs to (None: the analysed one)."""
+        return self.analysis.origin(node) if self.analysis is not None else None
+
+    def context(self, foreign: Any) -> Context:
+        if foreign is None:
+            return self.ctx
+        known = self._contexts.get(id(foreign))
+        if known is None:
+            known = (foreign, Context(foreign.module))
+            self._contexts[id(foreign)] = known
+        return known[1]
+
+    def render(self, intents: Sequence[Intent]) -> dict[Any, Edits]:
+        """The edits of each module the intents touch (key None: the analysed module)."""
+        groups: dict[int, tuple[Any, list[Intent]]] = {}
+        for intent in intents:
+            foreign = self.origin(intent.anchor)
+            like = getattr(intent, "like", None)
+            if like is not None and self.origin(like) is not foreign:
+                intent = replace(intent, like=None)  # type: ignore[type-var]
+            groups.setdefault(id(foreign), (foreign, []))[1].append(intent)
+        return {foreign: render(items, self.context(foreign)) for foreign, items in groups.values()}
+
+    def elsewhere(self, intents: Sequence[Intent]) -> list[Any]:
+        """The imported modules the intents edit."""
+        out: list[Any] = []
+        for intent in intents:
+            foreign = self.origin(intent.anchor)
+            if foreign is not None and foreign not in out:
+                out.append(foreign)
+        return out
+
+
 @dataclass
 class Scope:
     """What the planners may consult besides the finding: all facts and findings."""
@@ -48,8 +91,11 @@ class Scope:
     facts: Facts
     findings: list[Finding]
     ctx: Context
+    modules: Modules | None = field(default=None)
 
     def __post_init__(self) -> None:
+        if self.modules is None:
+            self.modules = Modules(self.ctx)
         self._by_code: dict[str, set[int]] = {}
         for finding in self.findings:
             self._by_code.setdefault(finding.code, set()).add(id(finding.fact))
@@ -64,8 +110,9 @@ class Scope:
         return [b for b in self.facts.bindings if b.head.activation_anchor is anchor]
 
     def can_render(self, intents: Sequence[Intent]) -> bool:
+        assert self.modules is not None
         try:
-            render(list(intents), self.ctx)
+            self.modules.render(list(intents))
         except Unfixable:
             return False
         return True
@@ -82,7 +129,8 @@ def plan(finding: Finding, scope: Scope) -> Plan:
     if planner is None:
         raise Unfixable("this rule has no automatic fix")
     title, intents = planner(finding, scope)
-    render(list(intents), scope.ctx)  # a trial: raises Unfixable if it cannot be written
+    assert scope.modules is not None
+    scope.modules.render(list(intents))  # a trial: raises Unfixable if it cannot be written
     return Plan(finding, title, is_safe(finding.code), tuple(intents))
 
 
@@ -94,15 +142,27 @@ FIXABLE: dict[str, str] = {
 }
 
 
-def fixable(facts: Facts, findings: list[Finding], module: Any) -> dict[int, str]:
+def fixable(
+    facts: Facts,
+    findings: list[Finding],
+    module: Any,
+    *,
+    analysis: Any = None,
+    reasons: dict[int, str] | None = None,
+) -> dict[int, str]:
     """``{id(finding): "safe" | "unsafe"}`` for the findings that have an automatic fix.
 
-    Cheap enough for the lint path: no code is generated, only trial edits are planned.
+    A fix that edits another module of the project is available only when that file is
+    among the files being fixed (``analysis.imports.finder.can_edit``); otherwise
+    ``reasons`` gets why. Cheap enough for the lint path: no code is generated, only trial
+    edits are planned.
     """
     candidates = [f for f in findings if f.code in PLANNERS]
     if not candidates:
         return {}
-    scope = Scope(facts, findings, Context(module))
+    ctx = Context(module)
+    modules = Modules(ctx, analysis)
+    scope = Scope(facts, findings, ctx, modules)
     out: dict[int, str] = {}
     for finding in candidates:
         try:
@@ -113,5 +173,23 @@ def fixable(facts: Facts, findings: list[Finding], module: Any) -> dict[int, str
             if os.environ.get("XENTLINT_DEBUG"):
                 raise
             continue
+        blocked = blocked_by(item, modules)
+        if blocked is not None:
+            if reasons is not None:
+                reasons[id(finding)] = blocked
+            continue
         out[id(finding)] = "safe" if item.safe else "unsafe"
     return out
+
+
+def blocked_by(item: Plan, modules: Modules) -> str | None:
+    """Why a plan cannot be applied: it edits a project file that is not being fixed."""
+    analysis = modules.analysis
+    for foreign in modules.elsewhere(item.intents):
+        finder = analysis.imports.finder if analysis is not None else None
+        if finder is None or not finder.can_edit(foreign.path):
+            anchor = next(i.anchor for i in item.intents if modules.origin(i.anchor) is foreign)
+            where = analysis.place(anchor) if analysis is not None else None
+            place = where or (analysis.display(foreign) if analysis is not None else foreign.path)
+            return f"the fix belongs in {place}, which is not among the files being fixed"
+    return None

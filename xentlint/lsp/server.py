@@ -61,6 +61,7 @@ class XentlintServer(LanguageServer):
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Future[None]] = set()
         self._published: dict[str, set[str]] = {}  # key -> URIs holding diagnostics
+        self._reads: dict[str, frozenset[str]] = {}  # key -> other files its lint read
         self._shown_problems: set[str] = set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xentlint-lint")
         #: How the process should end, set when :meth:`start_io` returns (LSP: 0 when
@@ -105,7 +106,26 @@ class XentlintServer(LanguageServer):
             timer.cancel()
         self._documents.discard(key)
         self._notebooks.discard(key)
+        self._reads.pop(key, None)
         return self._published.pop(key, set())
+
+    def dependents(self, key: str) -> list[str]:
+        """The open documents whose last lint read the file of document ``key``."""
+        path = _path(key)
+        if path is None:
+            return []
+        where = os.path.normpath(os.path.abspath(path))
+        return [other for other, read in self._reads.items() if other != key and where in read]
+
+    def open_files(self, key: str) -> tuple[tuple[str, str], ...]:
+        """``(path, text)`` of the open Python documents other than ``key`` that are files."""
+        out = []
+        for uri in sorted(self._documents):
+            path = _path(uri)
+            if uri == key or path is None or path.suffix not in PYTHON_SUFFIXES:
+                continue
+            out.append((str(path), self.workspace.get_text_document(uri).source))
+        return tuple(out)
 
     def _start(self, key: str) -> None:
         self._timers.pop(key, None)
@@ -130,6 +150,7 @@ class XentlintServer(LanguageServer):
             return
         if self._generation.get(snapshot.key) != snapshot.generation:
             return  # the document changed or closed meanwhile: a newer lint is coming
+        self._reads[snapshot.key] = linted.reads
         for problem in linted.problems:
             self.report_problem(problem)
         self.publish(snapshot.key, linted, every=not snapshot.is_notebook)
@@ -182,6 +203,7 @@ class XentlintServer(LanguageServer):
                 generation=generation,
                 text=document.source,
                 version=document.version,
+                open_files=self.open_files(key),
             )
         if key in self._notebooks:
             notebook = self.workspace.get_notebook_document(notebook_uri=key)
@@ -189,7 +211,12 @@ class XentlintServer(LanguageServer):
                 return None
             cells = tuple(self._cell(cell) for cell in notebook.cells)
             return worker.Snapshot(
-                key=key, path=_path(key), root=self.root(), generation=generation, cells=cells
+                key=key,
+                path=_path(key),
+                root=self.root(),
+                generation=generation,
+                cells=cells,
+                open_files=self.open_files(key),
             )
         return None
 
@@ -252,6 +279,8 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> XentlintServer:
     def did_change(ls: XentlintServer, params: types.DidChangeTextDocumentParams) -> None:
         if params.text_document.uri in ls._documents:
             ls.schedule(params.text_document.uri, ls.debounce)
+            for other in ls.dependents(params.text_document.uri):  # they import it
+                ls.schedule(other, ls.debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: XentlintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -262,8 +291,11 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> XentlintServer:
     def did_close(ls: XentlintServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         if uri in ls._documents:
+            dependents = ls.dependents(uri)
             ls.forget(uri)
             ls.send_diagnostics(uri, [], None)
+            for other in dependents:  # they read the buffer: now the file on disk
+                ls.schedule(other, 0)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_open(ls: XentlintServer, params: types.DidOpenNotebookDocumentParams) -> None:

@@ -26,6 +26,7 @@ from xentlint.lsp.convert import (
 )
 from xentlint.lsp.notebook import Cell, cell_sources, dedent_shift, notebook_json
 from xentlint.noqa import add_noqa, comment_columns, is_suppressed
+from xentlint.project import Project, ProjectFile
 from xentlint.sources import UnreadableSource, program_from_text
 
 logger = logging.getLogger("xentlint.lsp")
@@ -50,6 +51,9 @@ class Snapshot:
     text: str | None = None
     version: int | None = None
     cells: tuple[Cell, ...] = ()
+    #: the other open Python documents that are files: (path, text). The project modules
+    #: a document imports are read from these buffers when they are open, else from disk.
+    open_files: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_notebook(self) -> bool:
@@ -63,6 +67,14 @@ class Snapshot:
             return f"{self.path or 'untitled'}.ipynb"
         return str(self.path) if self.path is not None else "untitled.py"
 
+    def project(self, config: Config) -> ProjectFile | None:
+        """The finder of the project modules the document imports (None: not a file)."""
+        if self.path is None:
+            return None
+        base = str(self.root) if self.root is not None else None
+        project = Project(config, overlay=dict(self.open_files), display_base=base)
+        return project.for_file(self.path, self.display_path())
+
 
 @dataclass
 class Linted:
@@ -71,6 +83,8 @@ class Linted:
     diagnostics: dict[str, list[types.Diagnostic]] = field(default_factory=dict)
     versions: dict[str, int | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: the other files the analysis read (the project modules the document imports)
+    reads: frozenset[str] = frozenset()
 
 
 def settings(snapshot: Snapshot) -> tuple[Config | None, str | None]:
@@ -122,7 +136,10 @@ def lint(snapshot: Snapshot, units: UnitCounter) -> Linted:
         return result
     try:
         source = notebook_json(snapshot.cells) if snapshot.is_notebook else snapshot.text or ""
-        found = lint_source(source, snapshot.display_path(), config=config)
+        finder = snapshot.project(config)
+        found = lint_source(source, snapshot.display_path(), config=config, project=finder)
+        if finder is not None:
+            result.reads = frozenset(finder.dependencies.reads)
     except Exception as exc:  # an analyzer bug: keep serving, tell the log
         logger.exception("linting %s failed", snapshot.key)
         result.problems.append(f"xentlint failed on {snapshot.key}: {type(exc).__name__}: {exc}")
@@ -223,7 +240,8 @@ def _fix_actions(
         logger.info("no fixes: xentlint.fix is not available (%s)", exc)
         return []
     try:
-        fixes = find_fixes(source, path=snapshot.display_path(), config=config)
+        finder = snapshot.project(config)
+        fixes = find_fixes(source, path=snapshot.display_path(), config=config, project=finder)
     except Exception:
         logger.exception("computing fixes for %s failed", snapshot.key)
         return []
@@ -266,7 +284,8 @@ def _findings_in(
 ) -> list[tuple[Diagnostic, types.Diagnostic]]:
     """The findings of document ``uri`` whose range overlaps ``wanted``, with their LSP form."""
     try:
-        found = lint_source(source, snapshot.display_path(), config=config)
+        finder = snapshot.project(config)
+        found = lint_source(source, snapshot.display_path(), config=config, project=finder)
     except Exception:
         logger.exception("linting %s failed", snapshot.key)
         return []
@@ -382,7 +401,8 @@ def _fix_all_action(
         logger.info("no fix-all: xentlint.fix is not available (%s)", exc)
         return None
     try:
-        result = fix_source(source, path=snapshot.display_path(), config=config)
+        finder = snapshot.project(config)
+        result = fix_source(source, path=snapshot.display_path(), config=config, project=finder)
     except Exception:
         logger.exception("fixing %s failed", snapshot.key)
         return None

@@ -13,14 +13,16 @@ import bisect
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from xentlint.checks.registry import run_checks
-from xentlint.diagnostics import RawFinding
-from xentlint.facts import Facts, Finding
+from xentlint.diagnostics import RawFinding, RawPlace
+from xentlint.facts import Binding, Facts, Finding
 from xentlint.guard import pathological, too_complex, too_complex_to_compile
+from xentlint.modules import MODULE, ModuleFinder
+from xentlint.static.imports import imported_names
 
 # A file that mentions none of these cannot produce a finding of any rule.
 _RELEVANT_WORDS = ("crossentropy", "cross_entropy", "softmax", "sigmoid", "log_loss")
@@ -138,6 +140,7 @@ def analyze_source(
     notebook: bool = False,
     compiled: bool = False,
     unknown: Callable[[], None] | None = None,
+    project: ModuleFinder | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -150,25 +153,60 @@ def analyze_source(
     XEN901 finding at CPython's position; ``compiled`` says the caller checked that already
     (the notebook reader compiles its program). ``unknown()`` is called when the source
     was to be analysed but its facts could not be established (LibCST or the interpreter
-    failed): the empty answer then means "not known", not "nothing wrong". Never raises for
-    any input string.
+    failed): the empty answer then means "not known", not "nothing wrong". ``project``
+    finds the project modules the source imports (they are then evaluated:
+    :mod:`xentlint.static.imports`); without it imports of the project are unknown. Never
+    raises for any input string.
     """
     error = None if compiled else syntax_error(source, notebook=notebook)
     if error is not None:
         return [error]
-    if not is_relevant(source):
+    if not is_relevant(source) and not (project is not None and imports_relevant(source, project)):
         return []
     problem = too_complex(source)  # costly for LibCST
     if problem is not None:
         return [RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)]
-    analysis = _interpret(source, codes)
+    analysis = _interpret(source, codes, project)
     if analysis is None and unknown is not None:
         unknown()
     if analysis is None or not analysis.findings:
         return []
     positions = _anchor_positions(analysis, source, _statements(source))
     available = fixes(analysis) if fixes is not None else {}
-    return _locate(analysis.module, analysis.findings, describe_line, available, positions)
+    return _locate(analysis, describe_line, available, positions)
+
+
+#: The project modules the prefilter reads at most, following imports of imports.
+MAX_PREFILTER_MODULES = 200
+
+
+#: A file that names no loss nor activation can still bind one built elsewhere: when it
+#: says one of these (``model.compile(loss=LOSS)``, ``model.fit``, ``loss_fn(y, p)``).
+_BINDING_WORDS = ("compile", "fit", "loss")
+
+
+def imports_relevant(source: str, project: ModuleFinder) -> bool:
+    """Whether a file whose own text fails the prefilter must still be analysed: it binds
+    a loss (compile, fit, a loss call) and a project module it imports, or one they import,
+    passes the prefilter (``model.compile(loss=LOSS)`` with ``LOSS`` from ``config.py``)."""
+    folded = source.casefold()
+    if not any(word in folded for word in _BINDING_WORDS):
+        return False
+    pending = [(project.path, source)]
+    seen: set[str] = set()
+    while pending and len(seen) < MAX_PREFILTER_MODULES:
+        importer, text = pending.pop()
+        for level, name in imported_names(text):
+            found = project.find(importer, level, name)
+            if found is None or found.kind != MODULE or found.path in seen:
+                continue
+            seen.add(found.path or "")
+            if found.text is None:
+                continue
+            if is_relevant(found.text):
+                return True
+            pending.append((found.path, found.text))
+    return False
 
 
 @dataclass
@@ -183,30 +221,89 @@ class Analysis:
     facts: Facts
     findings: list[Finding]
     owners: dict[Any, Any] | None = None  # node -> the module-level statement holding it
+    imports: Any = None  # static.imports.Imports: the project modules the analysis used
+    #: id(fact) -> the call of this module through which an imported module made the fact
+    entries: dict[int, Any] | None = None
+    #: id(finding) -> why its fix is not available (set by the ``fixes`` callback)
+    fix_reasons: dict[int, str] | None = None
+
+    def origin(self, node: Any) -> Any:
+        """The imported project module (``imports.ForeignModule``) that ``node`` belongs
+        to; None for a node of the analysed module."""
+        if self.imports is None or node is None:
+            return None
+        return self.imports.origin(node, self.owners or {})
+
+    def foreign_position(self, node: Any) -> Any:
+        """The CodeRange of a node of an imported module, in that module; None if unknown."""
+        foreign = self.origin(node)
+        if foreign is None:
+            return None
+        if foreign.positions is None:
+            try:
+                foreign.positions = node_positions(foreign.module)
+            except Exception:  # noqa: BLE001 - never a crash for a position
+                foreign.positions = {}
+        return foreign.positions.get(node)
+
+    def place(self, node: Any) -> str | None:
+        """``path:line`` of a node of an imported module (messages name it so)."""
+        foreign = self.origin(node)
+        where = self.foreign_position(node) if foreign is not None else None
+        if where is None:
+            return None
+        return f"{self.display(foreign)}:{where.start.line}"
+
+    def display(self, foreign: Any) -> str:
+        """How messages name an imported module (its path as this run shows it)."""
+        return self.imports.display(foreign) if self.imports is not None else foreign.display
 
 
-def analyze_module(source: str, codes: Iterable[str] | None = None) -> Analysis | None:
+def analyze_module(
+    source: str, codes: Iterable[str] | None = None, project: ModuleFinder | None = None
+) -> Analysis | None:
     """Parse and interpret ``source``; None when it cannot be analysed (or is irrelevant).
 
     Syntax errors are not reported here (see :func:`analyze_source`), nor sources too
     complex to parse in reasonable time (:func:`xentlint.guard.too_complex`): both give None.
     """
-    if not is_relevant(source) or too_complex(source) is not None:
+    relevant = is_relevant(source) or (project is not None and imports_relevant(source, project))
+    if not relevant or too_complex(source) is not None:
         return None
-    return _interpret(source, codes)
+    return _interpret(source, codes, project)
 
 
-def _interpret(source: str, codes: Iterable[str] | None) -> Analysis | None:
+def parse_project_module(source: str) -> Any:
+    """The tree of an imported project module; raises when it would not be analysed."""
+    from xentlint.guard import parse_module
+
+    problem = pathological(source) or too_complex(source) or too_complex_to_compile(source)
+    if problem is not None:
+        raise ValueError(problem)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(source, "<xentlint>", "exec", dont_inherit=True)  # SyntaxError: unknown
+    return parse_module(source)
+
+
+def _interpret(
+    source: str, codes: Iterable[str] | None, project: ModuleFinder | None = None
+) -> Analysis | None:
     from xentlint.guard import parse_module  # a native stack overflow would kill us
 
     try:
         module = parse_module(source)
     except Exception:  # noqa: BLE001 - valid Python that LibCST cannot read: say nothing
         return None
-    from xentlint.static.interpreter import Interpreter
+    from xentlint.static.imports import Imports
+    from xentlint.static.interpreter import Interpreter, evaluate_module
 
+    imports = None
+    if project is not None:
+        imports = Imports(project, evaluate_module, parse_project_module, source)
     try:
-        interpreter = Interpreter(module, source)
+        path = project.path if project is not None else None
+        interpreter = Interpreter(module, source, imports=imports, path=path)
         facts = interpreter.run()
     except RecursionError:
         return None
@@ -217,7 +314,53 @@ def _interpret(source: str, codes: Iterable[str] | None) -> Analysis | None:
         if os.environ.get("XENTLINT_DEBUG"):
             raise
         return None
-    return Analysis(module, facts, run_checks(facts, codes), interpreter.owners)
+    findings = run_checks(facts, codes)
+    analysis = Analysis(module, facts, findings, interpreter.owners, imports, interpreter.entries)
+    if imports is not None and imports.used:
+        analysis.findings = _own_findings_dropped(analysis, codes)
+    return analysis
+
+
+def _own_findings_dropped(analysis: Analysis, codes: Iterable[str] | None) -> list[Finding]:
+    """The findings, less those an imported module reports itself when it is linted (the
+    same rule on the same node): they are that module's, not the importer's."""
+    kept = []
+    for finding in analysis.findings:
+        foreign = analysis.origin(finding.anchor)
+        if foreign is not None:
+            own = _own(foreign, codes, analysis.imports.finder)
+            if (finding.code, id(finding.anchor)) in own:
+                continue
+        kept.append(finding)
+    return kept
+
+
+def _own(foreign: Any, codes: Iterable[str] | None, finder: ModuleFinder) -> set[tuple[str, int]]:
+    """``(code, id(anchor))`` of what the imported module reports when linted itself."""
+    key = tuple(sorted(codes)) if codes is not None else ("*",)
+    cached = foreign.own.get(key)
+    if cached is None:
+        found = _interpret_foreign(foreign, codes, finder)
+        cached = {(f.code, id(f.anchor)) for f in found}
+        foreign.own[key] = cached
+    return cached
+
+
+def _interpret_foreign(
+    foreign: Any, codes: Iterable[str] | None, finder: ModuleFinder
+) -> list[Finding]:
+    from xentlint.static.imports import Imports
+    from xentlint.static.interpreter import Interpreter, evaluate_module
+
+    try:
+        text = foreign.file.text or ""
+        imports = Imports(finder, evaluate_module, parse_project_module, text)
+        interpreter = Interpreter(foreign.module, text, imports=imports, path=foreign.path)
+        return run_checks(interpreter.run(), codes)
+    except Exception:  # noqa: BLE001 - unknown: nothing of its own to subtract
+        if os.environ.get("XENTLINT_DEBUG"):
+            raise
+        return []
 
 
 def node_positions(module: Any) -> Any:
@@ -312,6 +455,33 @@ class _StatementPositions:
         return self.cache[i]
 
 
+def _candidates(analysis: Analysis, finding: Finding) -> list[Any]:
+    """Nodes of the analysed module where a finding whose own node lies in an imported
+    module can be reported, best first: the loss or the compile call that binds it, the
+    call that ran the imported code (which compiled or built it), a place its message
+    names."""
+    nodes: list[Any] = []
+    fact = finding.fact
+    if isinstance(fact, Binding):
+        nodes += [fact.loss.anchor, fact.anchor]
+    entries = analysis.entries or {}
+    nodes.append(entries.get(id(fact)))
+    nodes += list(finding.related)
+    return [node for node in nodes if node is not None and analysis.origin(node) is None]
+
+
+def _local_nodes(analysis: Analysis) -> list[Any]:
+    """The nodes of the analysed module whose positions the findings need."""
+    out: list[Any] = []
+    for finding in analysis.findings:
+        if analysis.origin(finding.anchor) is not None:
+            out.extend(_candidates(analysis, finding))
+        else:
+            out.append(finding.anchor)
+        out.extend(n for n in finding.related if n is not None and analysis.origin(n) is None)
+    return out
+
+
 def _anchor_positions(analysis: Analysis, source: str, tree: ast.Module | None) -> Any:
     """A mapping node -> CodeRange for the findings' anchors, the cheap way when possible."""
     if tree is None or not analysis.owners:
@@ -319,10 +489,9 @@ def _anchor_positions(analysis: Analysis, source: str, tree: ast.Module | None) 
     try:
         located = _StatementPositions(analysis, source, tree)
         out: dict[Any, Any] = {}
-        for finding in analysis.findings:
-            for node in (finding.anchor, *finding.related):
-                if node is not None and node not in out:
-                    out[node] = located.get(node)
+        for node in _local_nodes(analysis):
+            if node not in out:
+                out[node] = located.get(node)
         return out
     except Exception:  # noqa: BLE001 - any doubt: positions for the whole module
         if os.environ.get("XENTLINT_DEBUG_POSITIONS"):
@@ -331,39 +500,98 @@ def _anchor_positions(analysis: Analysis, source: str, tree: ast.Module | None) 
 
 
 def _locate(
-    module: Any,
-    findings: list[Finding],
+    analysis: Analysis,
     describe_line: Callable[[int, int], str],
     fixes: dict[int, str] | None = None,
     positions: Any = None,
 ) -> list[RawFinding]:
-    if positions is None:
-        positions = node_positions(module)
     out: dict[tuple[str, int, int], RawFinding] = {}
-    for finding in findings:
-        where = positions.get(finding.anchor)
+    for _, raw in _located(analysis, describe_line, fixes, positions):
+        key = (raw.code, raw.line, raw.column)
+        if key not in out:
+            out[key] = raw
+    return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
+
+
+def locate(
+    analysis: Analysis, describe_line: Callable[[int, int], str] | None = None
+) -> list[tuple[Finding, RawFinding]]:
+    """Each finding that has a position, with its raw finding (the fixer's view: every
+    finding, positions from the whole module)."""
+    return list(_located(analysis, describe_line or plain_line, None, None))
+
+
+def _located(
+    analysis: Analysis,
+    describe_line: Callable[[int, int], str],
+    fixes: dict[int, str] | None,
+    positions: Any,
+) -> Iterator[tuple[Finding, RawFinding]]:
+    if positions is None:
+        positions = node_positions(analysis.module)
+    reasons = analysis.fix_reasons or {}
+    for finding in analysis.findings:
+        anchor = finding.anchor
+        elsewhere = analysis.origin(anchor)
+        prefix = ""
+        places: list[RawPlace] = []
+        if elsewhere is not None:
+            # the finding's own node is in an imported module: report it here, where the
+            # loss or the compile call binds it, naming that place
+            own = analysis.foreign_position(anchor)
+            anchor = next((n for n in _candidates(analysis, finding) if positions.get(n)), None)
+            if anchor is None or own is None:
+                continue
+            shown = analysis.display(elsewhere)
+            prefix = f"{shown}:{own.start.line}: "
+            places.append(_place(shown, own))
+        where = positions.get(anchor)
         if where is None:
             continue
         related = []
-        for anchor in finding.related:
-            pos = positions.get(anchor) if anchor is not None else None
+        for node in finding.related:
+            foreign = analysis.origin(node) if node is not None else None
+            pos = None
+            if node is not None:
+                pos = analysis.foreign_position(node) if foreign else positions.get(node)
             if pos is None:
                 related.append("another place")
+            elif foreign is not None:
+                shown = analysis.display(foreign)
+                related.append(f"{shown}:{pos.start.line}")
+                places.append(_place(shown, pos))
             else:
                 related.append(describe_line(pos.start.line, where.start.line))
+                places.append(_place(None, pos))
         message = finding.message.format(*related) if related else finding.message
-        key = (finding.code, where.start.line, where.start.column)
-        if key in out:
-            continue
-        out[key] = RawFinding(
-            finding.code,
-            message,
-            where.start.line,
-            where.start.column + 1,
-            where.end.line,
-            where.end.column + 1,
-            finding.fix_title,
-            (fixes or {}).get(id(finding)),
-            explanation=finding.explanation,
+        reason = reasons.get(id(finding))
+        if reason:
+            message += f" - {reason}"  # still one sentence: where the fix belongs
+        own_place = _place(None, where)
+        places = [place for place in places if place != own_place]
+        yield (
+            finding,
+            RawFinding(
+                finding.code,
+                prefix + message,
+                where.start.line,
+                where.start.column + 1,
+                where.end.line,
+                where.end.column + 1,
+                finding.fix_title,
+                (fixes or {}).get(id(finding)),
+                tuple(places),
+                reason,
+                explanation=finding.explanation,
+            ),
         )
-    return sorted(out.values(), key=lambda f: (f.line, f.column, f.code))
+
+
+def _place(display: str | None, where: Any) -> RawPlace:
+    return RawPlace(
+        display,
+        where.start.line,
+        where.start.column + 1,
+        where.end.line,
+        where.end.column + 1,
+    )

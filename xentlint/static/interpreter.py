@@ -29,11 +29,22 @@ from xentlint.knowledge.layers import LAYER_BASES
 from xentlint.knowledge.models import MODEL_BASES
 from xentlint.knowledge.names import canonical
 from xentlint.knowledge.snippets import BARE_NAMES
+from xentlint.modules import UNKNOWN as UNKNOWN_MODULE
 from xentlint.static import lists
 from xentlint.static.bound_names import collect_bound
 from xentlint.static.expectations import expects_misuse
 from xentlint.static.frames import Args, Frame, const_int, dotted
 from xentlint.static.handwritten import Algebra
+from xentlint.static.imports import (
+    MAX_IMPORT_DEPTH,
+    Clones,
+    ForeignModule,
+    Imports,
+    Lazy,
+    ModuleScope,
+    ModuleValue,
+    public_names,
+)
 from xentlint.static.keras_semantics import KerasSemantics, literal_array, plain_labels
 from xentlint.static.label_semantics import LabelSemantics
 from xentlint.static.values import (
@@ -68,6 +79,8 @@ from xentlint.static.values import (
 _MAX_CALL_DEPTH = 12
 _MAX_RUNS_PER_FUNCTION = 8
 _MISSING = object()
+#: Constants ``==`` compares as the program would (see Interpreter._compared).
+_COMPARABLE = (str, int, float, type(None))
 #: ``model.<part> = ...`` (or ``model.layers[-1].activation = ...``) changes the outputs
 _MODEL_PARTS = frozenset({"layers", "activation", "outputs", "output"})
 #: ``model.layers.pop()``: methods of the layer list that change it
@@ -75,10 +88,27 @@ _LIST_MUTATIONS = frozenset({"pop", "append", "extend", "insert", "remove", "cle
 
 
 class Interpreter(LabelSemantics, KerasSemantics):
-    def __init__(self, module: cst.Module, source: str) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        source: str,
+        *,
+        imports: Imports | None = None,
+        path: str | None = None,
+        main: bool = True,
+    ) -> None:
         self.module = module
         self.source = source
-        self.globals: dict[str, Value] = {}
+        # the module being run, and the one whose code runs now (a function of an imported
+        # module runs with that module's globals)
+        self.root = ModuleScope(module, {}, path, main)
+        self.scope = self.root
+        self.imports = imports
+        self.clones = Clones(self.models_append) if imports is not None else None
+        #: id(fact or model) -> the call of this module that made it in an imported one
+        self.entries: dict[int, cst.CSTNode] = {}
+        self.forced: dict[int, tuple[Lazy, Value]] = {}  # id(lazy name) -> its value here
+        self.forcing = 0
         self.bindings: list[Binding] = []
         self.sites: list[ActivationSite] = []
         self.models: list[Model] = []
@@ -88,7 +118,7 @@ class Interpreter(LabelSemantics, KerasSemantics):
         self.instances: dict[int, Value] = {}
         self.depth = 0
         self.cond = 0
-        self._bound: set[str] | None = None
+        self.guessing = False
         # the top-level statement each evaluated node sits in: positions are then computed
         # for those statements only (see analyze._anchor_positions)
         self.top: cst.CSTNode | None = None
@@ -102,25 +132,51 @@ class Interpreter(LabelSemantics, KerasSemantics):
         # branches taken because their condition was decided: (condition, its value)
         self.decided: list[tuple[cst.BaseExpression, bool]] = []
 
+    @property
+    def globals(self) -> dict[str, Value]:
+        return self.scope.globals
+
+    def models_append(self, model: Model) -> None:
+        self.models.append(model)
+
     # --- driver ------------------------------------------------------------------------
 
     def run(self) -> Facts:
+        self.evaluate()
+        self._run_uncalled()
+        self.resolve_placeholders(plain_labels)
+        for model in self.models:
+            made = len(self.bindings)
+            self._finalize_model(model)
+            entry = self.entries.get(id(model))
+            compiled_by = {  # loss node -> the call into another module that compiled it
+                id(c[2]): self.entries[id(c)] for c in model.compiles if id(c) in self.entries
+            }
+            for binding in self.bindings[made:]:
+                where = compiled_by.get(id(binding.anchor), entry)
+                if where is not None:
+                    self.entries.setdefault(id(binding), where)
+        self.bindings.extend(self.algebra.bindings())
+        checked = self.algebra.with_thresholds(self.bindings)
+        for before, after in zip(self.bindings, checked, strict=True):
+            if after is not before and id(before) in self.entries:
+                self.entries[id(after)] = self.entries[id(before)]
+        self.bindings = checked
+        return Facts(tuple(self.bindings), tuple(self.sites))
+
+    def evaluate(self) -> ModuleScope:
+        """Run the module's top level only (an imported module: its namespace)."""
         frame = Frame(self.globals)
         for stmt in self.module.body:
             self.top = stmt
             self.exec_block((stmt,), frame)
-        self._run_uncalled()
-        self.resolve_placeholders(plain_labels)
-        for model in self.models:
-            self._finalize_model(model)
-        self.bindings.extend(self.algebra.bindings())
-        self.bindings = self.algebra.with_thresholds(self.bindings)
-        return Facts(tuple(self.bindings), tuple(self.sites))
+        return self.root
 
     def _run_uncalled(self) -> None:
         # Functions and methods nobody called still build and compile models: run them
         # once with unknown arguments.
         seen = 0
+        self.guessing = True
         while seen < len(self.functions) or any(id(c) not in self.instances for c in self.classes):
             for cls in list(self.classes):
                 if id(cls) not in self.instances:
@@ -129,6 +185,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
             pending = self.functions[seen:]
             seen = len(self.functions)
             for func in pending:
+                if func.scope is not self.root:
+                    continue  # defined while running an imported module's function
                 if self.runs.get(id(func.node), 0) == 0:
                     self_obj = None
                     if func.owner is not None:
@@ -221,16 +279,84 @@ class Interpreter(LabelSemantics, KerasSemantics):
                 if full is None:
                     continue
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    frame.locals[alias.asname.name.value] = Ref(full)
+                    found = self._project_module(0, full)
+                    frame.locals[alias.asname.name.value] = Ref(full) if found is None else found
                 else:
                     top = full.split(".", 1)[0]
-                    frame.locals[top] = Ref(top)
+                    found = self._project_module(0, top)
+                    frame.locals[top] = Ref(top) if found is None else found
         elif isinstance(small, cst.ImportFrom):
             self._import_from(small, frame)
         elif isinstance(small, cst.Del):
             pass
 
+    def _project_module(self, level: int, name: str) -> Value | None:
+        """What an import of a project module binds (a name evaluated when used); None:
+        not a project module."""
+        if self.imports is None:
+            return None
+        found = self.imports.find(self.scope.path, level, name)
+        if found is None:
+            return None
+        if found.kind == UNKNOWN_MODULE or self.imports.in_cycle(found):
+            return UNKNOWN
+        if self.imports.closes_cycle(self.scope.path, found.path, self.scope.foreign):
+            return UNKNOWN
+        return Lazy(self.scope.path, level, name)
+
+    def force(self, value: Value) -> Value:
+        """The value of a lazily imported name (the module is evaluated now, once)."""
+        if not isinstance(value, Lazy):
+            return value
+        known = self.forced.get(id(value))
+        if known is not None:
+            return known[1]
+        result: Value = UNKNOWN
+        self.forcing += 1  # a name re-exported through a chain of modules: bounded
+        try:
+            if self.imports is not None and self.forcing <= MAX_IMPORT_DEPTH:
+                result = self._forced(value)
+        finally:
+            self.forcing -= 1
+        self.forced[id(value)] = (value, result)
+        return result
+
+    def _forced(self, value: Lazy) -> Value:
+        result: Value = UNKNOWN
+        if self.imports is not None:
+            found = self.imports.module(value.importer, value.level, value.name)
+            if found is not None:
+                module = self._local(found)
+                if value.attr is None:
+                    result = module
+                elif isinstance(module, ModuleValue):
+                    result = self.module_attribute(module, value.attr)
+        return result
+
+    def _local(self, value: Value) -> Value:
+        """This analysis' copy of a value of an imported module."""
+        if self.clones is None:
+            return value
+        return self.clones.value(value)
+
+    def module_attribute(self, module: ModuleValue, attr: str) -> Value:
+        """``module.attr``: a name the module binds, else its submodule ``attr``."""
+        if module.scope is not None and attr in module.scope.globals:
+            return self.force(module.scope.globals[attr])
+        if self.imports is None:
+            return UNKNOWN
+        name = f"{module.name}.{attr}" if module.name else attr
+        found = self.imports.module(module.importer, module.level, name)
+        return UNKNOWN if found is None else self._local(found)
+
     def _import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
+        level = len(node.relative)
+        module_name = dotted(node.module) if node.module is not None else ""
+        if self.imports is not None and (level or module_name) and module_name is not None:
+            found = self._project_module(level, module_name)
+            if found is not None:
+                self._bind_from(node, found, frame)
+                return
         if node.relative or node.module is None:
             if isinstance(node.names, cst.ImportStar):
                 return
@@ -249,6 +375,23 @@ class Interpreter(LabelSemantics, KerasSemantics):
             target = alias.asname.name if alias.asname else alias.name
             if isinstance(target, cst.Name):
                 frame.locals[target.value] = Ref(f"{module}.{base}")
+
+    def _bind_from(self, node: cst.ImportFrom, module: Value, frame: Frame) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            module = self.force(module)  # the names are those the module binds: evaluate it
+            if isinstance(module, ModuleValue) and module.scope is not None:
+                for name in public_names(module.scope):
+                    frame.locals[name] = module.scope.globals.get(name, UNKNOWN)
+            return
+        for alias in node.names:
+            target = alias.asname.name if alias.asname else alias.name
+            if not isinstance(target, cst.Name) or not isinstance(alias.name, cst.Name):
+                continue
+            if isinstance(module, Lazy):
+                lazy = Lazy(module.importer, module.level, module.name, alias.name.value)
+                frame.locals[target.value] = lazy
+            else:
+                frame.locals[target.value] = UNKNOWN
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         test = self._truth(stmt.test, frame)
@@ -396,11 +539,30 @@ class Interpreter(LabelSemantics, KerasSemantics):
 
     def _truth(self, test: cst.BaseExpression, frame: Frame) -> bool | None:
         if isinstance(test, cst.Comparison) and dotted(test.left) == "__name__":
-            return True
+            return True if self.scope.main else _imported_name_test(test)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            return self._compared(test, frame)
         value = self.eval(test, frame)
         if isinstance(value, Const):
             return bool(value.value)
         return None
+
+    def _compared(self, test: cst.Comparison, frame: Frame) -> bool | None:
+        """``a == b`` / ``a != b`` of two known constants (``if loss_func ==
+        "cross_entropy"`` where the value is a constructor's default): decided, so the branch
+        that does not run records nothing. Anything else: undecided."""
+        self.owners[test] = self.top
+        target = test.comparisons[0]
+        left = self.eval(test.left, frame)
+        right = self.eval(target.comparator, frame)
+        equal = isinstance(target.operator, cst.Equal)
+        if not (equal or isinstance(target.operator, cst.NotEqual)):
+            return None
+        if not (isinstance(left, Const) and isinstance(right, Const)):
+            return None
+        if not all(isinstance(v, _COMPARABLE) for v in (left.value, right.value)):
+            return None
+        return (left.value == right.value) is equal
 
     # --- definitions -------------------------------------------------------------------
 
@@ -411,8 +573,9 @@ class Interpreter(LabelSemantics, KerasSemantics):
             if param.default is not None:
                 defaults[param.name.value] = self.eval(param.default, frame)
         closure = frame if frame.locals is not self.globals else None
-        func = Function(node, defaults, owner, closure, self.top)
-        self.functions.append(func)
+        func = Function(node, defaults, owner, closure, self.top, self.scope)
+        if self.scope is self.root:
+            self.functions.append(func)
         return func
 
     def _make_class(self, node: cst.ClassDef, frame: Frame) -> Class:
@@ -427,7 +590,7 @@ class Interpreter(LabelSemantics, KerasSemantics):
                     kind = "layer" if kind == "plain" else kind
             elif isinstance(value, Class) and value.kind != "plain":
                 kind = value.kind
-        cls = Class(node, {}, kind)
+        cls = Class(node, {}, kind, scope=self.scope)
         for base in node.bases:
             value = self.eval(base.value, frame)
             if isinstance(value, Class):
@@ -441,7 +604,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
                     if isinstance(small, (cst.Assign, cst.AnnAssign)):
                         self.exec_small(small, body_frame)
         cls.attrs.update(body_frame.locals)
-        self.classes.append(cls)
+        if self.scope is self.root:
+            self.classes.append(cls)
         return cls
 
     # --- calls into user code ----------------------------------------------------------
@@ -477,13 +641,14 @@ class Interpreter(LabelSemantics, KerasSemantics):
                 local[star.name.value] = UNKNOWN
         frame = Frame(local, parent=func.closure)
         self.depth += 1
-        saved_cond, saved_top = self.cond, self.top
+        saved_cond, saved_top, saved_scope = self.cond, self.top, self.scope
         self.top = func.top
+        self.scope = self._scope_of(func.scope)
         try:
             self.exec_block(func.node.body.body if hasattr(func.node.body, "body") else [], frame)
         finally:
             self.depth -= 1
-            self.cond, self.top = saved_cond, saved_top
+            self.cond, self.top, self.scope = saved_cond, saved_top, saved_scope
         if frame.yields:
             return self.generator_value(frame.yields)
         if not frame.returns:
@@ -502,6 +667,14 @@ class Interpreter(LabelSemantics, KerasSemantics):
             return self.model_output(model)  # the outputs instantiate() computed
         # with flags left out, Keras uses call()'s defaults (not fit()'s training=True)
         return self.call_function(call, args, self_obj=model)
+
+    def _scope_of(self, scope: ModuleScope | None) -> ModuleScope:
+        """The globals a function runs with: its own module's (this analysis' copy)."""
+        if scope is None:
+            return self.scope
+        if scope is self.root or self.clones is None:
+            return scope
+        return self.clones.scope(scope)
 
     def instantiate(self, cls: Class, args: Args) -> Value:
         obj = Object(cls, dict(cls.attrs))
@@ -538,10 +711,13 @@ class Interpreter(LabelSemantics, KerasSemantics):
         f: Frame | None = frame
         while f is not None:
             if name in f.locals:
-                return f.locals[name]
+                value = f.locals[name]
+                return self.force(value) if type(value) is Lazy else value
             f = f.parent
-        if name in self.globals:
-            return self.globals[name]
+        scope_globals = self.scope.globals
+        if name in scope_globals:
+            value = scope_globals[name]
+            return self.force(value) if type(value) is Lazy else value
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
         if name == "enumerate":
@@ -554,10 +730,11 @@ class Interpreter(LabelSemantics, KerasSemantics):
         return UNKNOWN
 
     def _bound_anywhere(self, name: str) -> bool:
-        if self._bound is None:
-            self._bound = set()
-            collect_bound(self.module.body, self._bound)
-        return name in self._bound
+        scope = self.scope
+        if scope.bound is None:
+            scope.bound = set()
+            collect_bound(scope.module.body, scope.bound)
+        return name in scope.bound
 
     def eval(self, node: cst.BaseExpression, frame: Frame) -> Value:
         self.owners[node] = self.top
@@ -711,6 +888,8 @@ class Interpreter(LabelSemantics, KerasSemantics):
     def attribute(self, base: Value, attr: str) -> Value:
         if isinstance(base, Ref):
             return Ref(f"{base.qname}.{attr}")
+        if isinstance(base, ModuleValue):
+            return self.module_attribute(base, attr)
         if isinstance(base, Model):
             obj = base.obj
             if obj is not None:
@@ -768,6 +947,25 @@ class Interpreter(LabelSemantics, KerasSemantics):
     def call(self, node: cst.Call, frame: Frame) -> Value:
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
+        if self.imports is not None and self.scope is self.root and _imported(func, self.root):
+            marks = (len(self.sites), len(self.bindings), len(self.models))
+            passed = [v for v in (*args.pos, *args.kw.values()) if isinstance(v, Model)]
+            compiled = [len(model.compiles) for model in passed]
+            try:
+                return self._call(func, node, args, frame)
+            finally:
+                made = (
+                    *self.sites[marks[0] :],
+                    *self.bindings[marks[1] :],
+                    *self.models[marks[2] :],
+                    # a model of this module compiled by the imported code (a helper)
+                    *(c for m, k in zip(passed, compiled, strict=True) for c in m.compiles[k:]),
+                )
+                for fact in made:
+                    self.entries.setdefault(id(fact), node)
+        return self._call(func, node, args, frame)
+
+    def _call(self, func: Value, node: cst.Call, args: Args, frame: Frame) -> Value:
         if isinstance(func, Ref):
             self.frame = frame  # for library semantics that read names (loss arguments)
             return self.library_call(canonical(func.qname), node, args)
@@ -807,6 +1005,45 @@ class Interpreter(LabelSemantics, KerasSemantics):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _imported(func: Value, root: ModuleScope) -> bool:
+    """Whether calling ``func`` runs code of another module (an imported function or class)."""
+    kind = type(func)
+    if kind is BoundMethod:
+        func = func.func  # type: ignore[attr-defined]
+        kind = type(func)
+    if kind is Function or kind is Class:
+        scope = func.scope  # type: ignore[attr-defined]
+        return scope is not None and scope is not root
+    return False
+
+
+def _imported_name_test(test: cst.Comparison) -> bool | None:
+    """``__name__ == "__main__"`` in an imported module: False (``!=``: True)."""
+    if len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    value = target.comparator
+    if not isinstance(value, cst.SimpleString) or value.evaluated_value != "__main__":
+        return None
+    if isinstance(target.operator, cst.Equal):
+        return False
+    if isinstance(target.operator, cst.NotEqual):
+        return True
+    return None
+
+
+def evaluate_module(foreign: ForeignModule, imports: Imports) -> None:
+    """Run an imported project module's top level with an interpreter of its own."""
+    assert foreign.module is not None
+    interpreter = Interpreter(
+        foreign.module, foreign.file.text or "", imports=imports, path=foreign.path, main=False
+    )
+    interpreter.root.foreign = foreign
+    interpreter.evaluate()
+    foreign.owners = interpreter.owners
+    foreign.scope = interpreter.root
 
 
 def _parameters(func: cst.FunctionDef) -> list[cst.Param]:

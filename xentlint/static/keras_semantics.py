@@ -96,6 +96,9 @@ class KerasSemantics:
     sites: list[ActivationSite]
     models: list[Model]
     cond: int
+    guessing: bool  # running functions nobody called: what they do may never happen
+    root: Any  # the analysed module (imports.ModuleScope) ...
+    scope: Any  # ... and the one whose code runs now
     algebra: Algebra
     #: > 0 inside ``with pytest.raises(...)`` and the like: misuse there is deliberate
     expecting: int
@@ -557,6 +560,10 @@ class KerasSemantics:
             if metrics is None and len(args.pos) > 2 and isinstance(args.pos[2], Seq):
                 metrics = args.pos[2]
             if loss is not None and not self.expecting:
+                if self.cond <= model.ctx_depth and not self.guessing:
+                    model.settled = len(model.compiles)  # runs after the compiles before it
+                if self.scope is not self.root:
+                    model.borrowed.add(len(model.compiles))
                 loss_node = args.node("loss", 1)
                 model.compiles.append((loss, metrics or UNKNOWN, loss_node or node))
             return Const(None)
@@ -569,6 +576,7 @@ class KerasSemantics:
                 y = x if isinstance(x, Dataset) else self.batch_labels(x)
             if model.compiles:
                 model.fits.append((len(model.compiles) - 1, y))
+                model.used.update(range(model.settled, len(model.compiles)))
                 validation = args.get("validation_data")
                 if isinstance(validation, Seq) and len(validation.items) in (2, 3):
                     model.fits.append((len(model.compiles) - 1, validation.items[1]))
@@ -602,6 +610,8 @@ class KerasSemantics:
         if not heads:
             return
         for number, (loss_value, metrics_value, loss_node) in enumerate(model.compiles):
+            if number in model.borrowed and number not in model.used:
+                continue  # another module's compile that nothing trains or evaluates with
             label_sets = [y for i, y in model.fits if i == number and not isinstance(y, Const)]
             label_sets = label_sets or [UNKNOWN]
             for index, (key, head) in enumerate(heads):

@@ -116,6 +116,14 @@ class Model(Value):
     # (index of the compile in force, labels) for each fit: a fit trains with the loss of
     # the latest compile before it
     fits: list[tuple[int, Value]] = field(default_factory=list)
+    #: numbers of the compiles a fit or an evaluate may have run with: those since the
+    #: latest compile that surely ran after the ones before it (``settled``)
+    used: set[int] = field(default_factory=set)
+    settled: int = 0
+    #: numbers of the compiles made by another module's code (a helper, or the module that
+    #: built the model): checked only when a fit or an evaluate may have run with them (a
+    #: course's grading helper compiles the model only to list its layers)
+    borrowed: set[int] = field(default_factory=set)
     obj: Object | None = None  # attributes and methods of a subclassed model
 
 
@@ -156,6 +164,7 @@ class Function(Value):
     owner: Class | None = None
     closure: Any = None  # the enclosing function's frame, for nested functions
     top: Any = None  # the module-level statement that holds the definition
+    scope: Any = None  # the module it was defined in (imports.ModuleScope)
 
 
 @dataclass(eq=False)
@@ -164,6 +173,7 @@ class Class(Value):
     methods: dict[str, Function]
     kind: str  # "model" | "layer" | "plain"
     attrs: dict[str, Value] = field(default_factory=dict)
+    scope: Any = None  # the module it was defined in (imports.ModuleScope)
 
 
 @dataclass(eq=False)
