@@ -383,6 +383,9 @@ class KerasSemantics:
                 model.current = UNKNOWN
             for layer in layers.items:
                 self._sequential_add(model, layer)
+            if _unfinished(layers.node) and model.current is not UNKNOWN:
+                # a lab's "# TODO: write the last layer": its units and activation are unknown
+                model.current = Tensor(Head(None, Act.UNKNOWN))
         elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
             model.current = UNKNOWN
             model.tail_uncertain = True
@@ -853,3 +856,34 @@ def _metrics(value: Value | None) -> tuple[MetricSpec, ...]:
             if function is not None:
                 specs.append(MetricSpec(function, DEFAULT_THRESHOLD, None))
     return tuple(specs)
+
+
+#: a comment saying that a layer is still to be written (course and lab skeletons)
+_PLACEHOLDER = re.compile(
+    r"\b(?:TODO|FIXME)\b|your code|\b(?:add|write|put|insert)\b.*\blayers?\b", re.IGNORECASE
+)
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.found.append(node.value)
+
+
+def _unfinished(node: cst.CSTNode | None) -> bool:
+    """Whether a layer list literal ends in a placeholder comment after its last element
+    (``Dense(128, activation="relu"),  # TODO: write the last layer``): its last layer is
+    the one the reader is asked to write, so what the model outputs is unknown."""
+    if not isinstance(node, (cst.List, cst.Tuple)) or not node.elements:
+        return False
+    comments = _Comments()
+    last = node.elements[-1]
+    if isinstance(last.comma, cst.Comma):
+        last.comma.visit(comments)
+    if isinstance(node, cst.List):
+        node.rbracket.visit(comments)
+    elif node.rpar:
+        node.rpar[-1].visit(comments)
+    return any(_PLACEHOLDER.search(text) for text in comments.found)
