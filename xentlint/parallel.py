@@ -26,18 +26,18 @@ import os
 import signal
 import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xentlint.cache import Cache, UnsafeCacheFolder
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic
 from xentlint.pipeline import InternalError, debug_traceback, lint_bytes, lint_file
 from xentlint.project import Project
 from xentlint.sources import UnreadableSource, read_file
+
+if TYPE_CHECKING:
+    from xentlint.cache import Cache
 
 #: Fewer files than this to lint (after the cache) and no pool is started.
 MIN_FILES_FOR_POOL = 8
@@ -121,7 +121,7 @@ def lint_files(
 
 
 def _relevant(data: bytes) -> bool:
-    from xentlint.static.analyze import is_relevant
+    from xentlint.prefilter import is_relevant
 
     return is_relevant(data.decode("latin-1"))  # the keywords are ASCII: any decoding works
 
@@ -268,6 +268,8 @@ def _run_pool(
     analysed: bool = True,
     project: Project | None = None,
 ) -> dict[int, Outcome]:
+    from concurrent.futures.process import BrokenProcessPool  # only when there is work
+
     context = _context()
     if analysed and context.get_start_method() == "fork":
         _preload()  # once here rather than once in every worker
@@ -308,6 +310,8 @@ def _map(
     workers: int,
     project: Project | None = None,
 ) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(config, cache, project)
     ) as pool:
@@ -359,6 +363,8 @@ def run_settings(
     """``check_paths`` keywords for the command line's ``-j``, ``--no-cache``, ``--cache-dir``."""
     cache = None
     if not no_cache:
+        from xentlint.cache import Cache, UnsafeCacheFolder
+
         try:
             cache = Cache.open(config, cache_dir)
         except UnsafeCacheFolder as exc:  # a planted link: never write through it

@@ -19,7 +19,7 @@ from typing import Any
 from xentlint.catalog import RULES
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic, Place, RawFinding
-from xentlint.noqa import is_suppressed
+from xentlint.prefilter import screen
 from xentlint.project import Project, ProjectFile
 from xentlint.selection import matches
 from xentlint.sources import (
@@ -67,6 +67,11 @@ def analyze(
     program: Program | None = None,
     project: ProjectFile | None = None,
 ) -> list[RawFinding]:
+    ipython = program is not None and program.top_level_await
+    compiled = program is not None and program.compiled and program.text == text
+    settled = screen(text, notebook=ipython, compiled=compiled, project=project)
+    if settled is not None:  # a syntax error, or no loss nor activation: no LibCST needed
+        return settled
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
@@ -74,12 +79,8 @@ def analyze(
         describe = describe_line(program)
     else:
         from xentlint.static.analyze import plain_line as describe
-    ipython = program is not None and program.top_level_await
-    compiled = program is not None and program.compiled and program.text == text
-    # positional: test doubles of analyze_source take (source, *args)
-    return static.analyze_source(
-        text, codes, describe, fix_availability, ipython, compiled, project
-    )
+    # positional: test doubles of analyze_source take (source, *args); compiled: screened
+    return static.analyze_source(text, codes, describe, fix_availability, ipython, True, project)
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
@@ -124,6 +125,8 @@ def unreadable(path: str, error: UnreadableSource) -> RawFinding:
 def diagnostics(
     path: str, program: Program | None, findings: Iterable[RawFinding], config: Config
 ) -> list[Diagnostic]:
+    from xentlint.noqa import is_suppressed  # here: a file without findings needs none
+
     selection = config.selection
     dropped = config.ignored_for(Path(path)) if path else ()
     out: list[Diagnostic] = []

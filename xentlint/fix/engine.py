@@ -209,7 +209,7 @@ def _unit_count(text: str, path: str, config: Config) -> int:
 def parses(code: str, *, notebook: bool = False) -> str | None:
     """None when ``code`` compiles (CPython) and parses with LibCST, else the error."""
     from xentlint.guard import parse_module, too_complex
-    from xentlint.static.analyze import syntax_error
+    from xentlint.prefilter import syntax_error
 
     error = syntax_error(code, notebook=notebook)  # also refuses what would cost gigabytes
     if error is not None:
