@@ -219,6 +219,12 @@ def _scale(config: Config, request: CheckRequest) -> dict[str, object]:
     )
 
 
+def _jobs(request: CheckRequest) -> int:
+    from xentlint.parallel import default_jobs
+
+    return default_jobs() if request.jobs is None else max(1, request.jobs)
+
+
 def _add_noqa(targets: list[str], config: Config, request: CheckRequest) -> int:
     from xentlint.add_noqa import add_noqa
     from xentlint.lint import check_paths
@@ -274,6 +280,7 @@ def _fix(targets: list[str], config: Config, request: CheckRequest) -> int:
         show_fixes=request.show_fixes,
         quiet=request.quiet or request.fix_only,
         text_output=request.output_format in TEXT_FORMATS,
+        jobs=_jobs(request),
     )
     if fixed.exit_code is not None:  # --diff: printed and decided
         return fixed.exit_code

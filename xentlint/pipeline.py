@@ -66,7 +66,10 @@ def analyze(
     config: Config,
     program: Program | None = None,
     project: ProjectFile | None = None,
+    keep: list[Any] | None = None,
 ) -> list[RawFinding]:
+    """The raw findings of one program's text; ``keep`` receives the analysis that found
+    them (``static.analyze.Kept``), for ``--fix`` to plan from."""
     ipython = program is not None and program.top_level_await
     compiled = program is not None and program.compiled and program.text == text
     settled = screen(text, notebook=ipython, compiled=compiled, project=project)
@@ -80,7 +83,8 @@ def analyze(
     else:
         from xentlint.static.analyze import plain_line as describe
     # positional: test doubles of analyze_source take (source, *args); compiled: screened
-    return static.analyze_source(text, codes, describe, fix_availability, ipython, True, project)
+    args: tuple[Any, ...] = (codes, describe, fix_availability, ipython, True, project)
+    return static.analyze_source(text, *args, *(() if keep is None else (keep,)))
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
@@ -207,20 +211,31 @@ def lint_program(
     (each reads the project modules it imports from its own folder, as it would run)."""
     out: list[Diagnostic] = []
     for unit in program.units():
-        findings = list(unit.problems)
-        if unit.text.strip():
-            finder = project
-            if project is not None and unit.writes is not None:
-                finder = project.written(unit.writes)
-            try:
-                findings.extend(analyze(unit.text, config, unit, finder))
-            except Exception as exc:
-                debug_traceback()
-                raise InternalError(path, exc) from exc
-        if findings:
-            out.extend(diagnostics(path, unit, findings, config))
+        out.extend(lint_unit(path, unit, config, project))
     out.sort(key=sort_key)
     return out
+
+
+def lint_unit(
+    path: str,
+    unit: Program,
+    config: Config,
+    project: ProjectFile | None = None,
+    keep: list[Any] | None = None,
+) -> list[Diagnostic]:
+    """The diagnostics of one program of a document (see :func:`lint_program`); ``keep``
+    receives its analysis (:func:`analyze`)."""
+    findings = list(unit.problems)
+    if unit.text.strip():
+        finder = project
+        if project is not None and unit.writes is not None:
+            finder = project.written(unit.writes)
+        try:
+            findings.extend(analyze(unit.text, config, unit, finder, keep))
+        except Exception as exc:
+            debug_traceback()
+            raise InternalError(path, exc) from exc
+    return diagnostics(path, unit, findings, config) if findings else []
 
 
 _OWN = object()

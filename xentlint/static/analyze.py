@@ -53,6 +53,7 @@ def analyze_source(
     notebook: bool = False,
     compiled: bool = False,
     project: ModuleFinder | None = None,
+    keep: list[Kept] | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -65,7 +66,9 @@ def analyze_source(
     XEN901 finding at CPython's position; ``compiled`` says the caller checked that already
     (the notebook reader compiles its program). ``project`` finds the project modules the
     source imports (they are then evaluated: :mod:`xentlint.static.imports`); without it
-    imports of the project are unknown. Never raises for any input string.
+    imports of the project are unknown. ``keep``: the analysis and each of its findings with
+    its raw finding are appended to it (what ``--fix`` plans from: one analysis both finds
+    and fixes). Never raises for any input string.
     """
     settled = screen(source, notebook=notebook, compiled=compiled, project=project)
     if settled is not None:
@@ -78,7 +81,18 @@ def analyze_source(
         return []
     positions = _anchor_positions(analysis, source, _statements(source))
     available = fixes(analysis) if fixes is not None else {}
-    return _locate(analysis, describe_line, available, positions)
+    located = list(_located(analysis, describe_line, available, positions))
+    if keep is not None:
+        keep.append(Kept(analysis, located))
+    return _unique(located)
+
+
+@dataclass
+class Kept:
+    """An analysis, and each finding that has a position with its raw finding."""
+
+    analysis: Analysis
+    located: list[tuple[Finding, RawFinding]]
 
 
 @dataclass
@@ -371,14 +385,10 @@ def _anchor_positions(analysis: Analysis, source: str, tree: ast.Module | None) 
         return None
 
 
-def _locate(
-    analysis: Analysis,
-    describe_line: Callable[[int, int], str],
-    fixes: dict[int, str] | None = None,
-    positions: Any = None,
-) -> list[RawFinding]:
+def _unique(located: Iterable[tuple[Finding, RawFinding]]) -> list[RawFinding]:
+    """The raw findings, one per code and position, sorted by position."""
     out: dict[tuple[str, int, int], RawFinding] = {}
-    for _, raw in _located(analysis, describe_line, fixes, positions):
+    for _, raw in located:
         key = (raw.code, raw.line, raw.column)
         if key not in out:
             out[key] = raw
