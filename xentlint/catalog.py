@@ -10,14 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from xentlint.rule import FixSafety, Rule, Severity
 from xentlint.rule_memo import load_rules
+
+if TYPE_CHECKING:
+    from xentlint.rule import FixSafety, Rule, Severity
 
 __all__ = ["RULES", "FixSafety", "Rule", "Severity", "get_rule", "rule_page"]
 
 
-class _Catalog(Mapping[str, Rule]):
+def __getattr__(name: str) -> Any:
+    """``Rule``, ``Severity``, ``FixSafety``: imported when asked for (a run that reads no
+    rule's metadata does not pay for the dataclass)."""
+    if name in ("Rule", "Severity", "FixSafety"):
+        from xentlint import rule
+
+        return getattr(rule, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Catalog(Mapping):  # type: ignore[type-arg] - Mapping[str, Rule]
     """code -> rule, in code order, loaded on first use."""
 
     def __init__(self) -> None:

@@ -25,9 +25,10 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xentlint.rule import Rule
+if TYPE_CHECKING:
+    from xentlint.rule import Rule
 
 PACKAGE = Path(__file__).resolve().parent
 #: A memo larger than this is not ours (the real one is a few kilobytes).
@@ -118,6 +119,8 @@ def _rule(row: Any) -> Rule | None:
         return None
     if type(enabled) is not bool:
         return None
+    from xentlint.rule import Rule
+
     return Rule(code, name, severity, summary, fix, safety, enabled)  # type: ignore[arg-type]
 
 
