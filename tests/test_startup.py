@@ -7,6 +7,7 @@ the names of the modules it imported. Timing is measured in ``bench/bench_startu
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import os
 import subprocess
@@ -20,6 +21,7 @@ from xentlint.checks import registry
 from xentlint.config import Config
 from xentlint.formats import FORMATTERS, PROVIDERS
 from xentlint.lint import check_paths
+from xentlint.rule import Rule
 
 PLAIN = "import os\n\n\ndef main():\n    print(os.getcwd())\n"
 FINDING = (
@@ -140,7 +142,7 @@ def test_a_new_process_reads_the_memo_and_rebuilds_a_bad_one(tmp_path: Path) -> 
 
 
 def rows() -> list[list[object]]:
-    fields = ("code", "name", "severity", "summary", "fix", "fix_safety", "default_enabled")
+    fields = [f.name for f in dataclasses.fields(Rule)]  # in this order: the defaults last
     return [[getattr(rule, f) for f in fields] for rule in registry.RULES.values()]
 
 
@@ -154,7 +156,7 @@ def rows() -> list[list[object]]:
         {"signature": "s", "rules": "XEN101"},
         {"signature": "s", "rules": []},
         {"signature": "s", "rules": [["XEN101"]]},
-        {"signature": "s", "rules": [[*rows()[0][:6], "yes"]]},  # default_enabled not a bool
+        {"signature": "s", "rules": [[*rows()[0][:6], "yes", *rows()[0][7:]]]},  # not a bool
         {"signature": "s", "rules": [["XEN1O1", *rows()[0][1:]]]},  # not a code
         {"signature": "s", "rules": [[*rows()[0][:2], "X", *rows()[0][3:]]]},  # severity
         {"signature": "s", "rules": [rows()[0], rows()[0]]},  # the same code twice

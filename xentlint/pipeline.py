@@ -84,7 +84,9 @@ def analyze(
         from xentlint.static.analyze import plain_line as describe
     # positional: test doubles of analyze_source take (source, *args); compiled: screened
     args: tuple[Any, ...] = (codes, describe, fix_availability, ipython, True, project)
-    return static.analyze_source(text, *args, *(() if keep is None else (keep,)))
+    if keep is None:
+        return static.analyze_source(text, *args)
+    return static.analyze_source(text, *args, keep=keep)
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 PACKAGE = Path(__file__).resolve().parent
 #: A memo larger than this is not ours (the real one is a few kilobytes).
 MAX_MEMO_BYTES = 1024 * 1024
-_FIELDS = ("code", "name", "severity", "summary", "fix", "fix_safety", "default_enabled")
 _SEVERITIES = ("E", "W", "S")
 _SAFETIES = ("safe", "unsafe", "none")
 
@@ -99,8 +98,9 @@ def read_memo(path: Path, signature: str) -> dict[str, Rule] | None:
     if document.get("signature") != signature or not isinstance(document.get("rules"), list):
         return None
     rules: dict[str, Rule] = {}
+    fields = _fields()
     for row in document["rules"]:
-        rule = _rule(row)
+        rule = _rule(row, fields)
         if rule is None or rule.code in rules:
             return None
         rules[rule.code] = rule
@@ -109,19 +109,29 @@ def read_memo(path: Path, signature: str) -> dict[str, Rule] | None:
     return rules
 
 
-def _rule(row: Any) -> Rule | None:
-    if not isinstance(row, list) or len(row) != len(_FIELDS):
+def _fields() -> list[tuple[str, type]]:
+    """``Rule``'s fields, each with its type (``bool`` or ``str``: every other annotation
+    of a rule's metadata is a string literal type)."""
+    import dataclasses
+
+    from xentlint.rule import Rule
+
+    return [(f.name, bool if f.type in ("bool", bool) else str) for f in dataclasses.fields(Rule)]
+
+
+def _rule(row: Any, fields: list[tuple[str, type]]) -> Rule | None:
+    if not isinstance(row, list) or len(row) != len(fields):
         return None
-    code, name, severity, summary, fix, safety, enabled = row
-    if not all(type(value) is str for value in (code, name, severity, summary, fix, safety)):
+    values = dict(zip((name for name, _ in fields), row, strict=True))
+    if any(type(values[name]) is not kind for name, kind in fields):
         return None
-    if not _is_code(code) or severity not in _SEVERITIES or safety not in _SAFETIES:
+    if not _is_code(values["code"]) or values["severity"] not in _SEVERITIES:
         return None
-    if type(enabled) is not bool:
+    if values["fix_safety"] not in _SAFETIES:
         return None
     from xentlint.rule import Rule
 
-    return Rule(code, name, severity, summary, fix, safety, enabled)  # type: ignore[arg-type]
+    return Rule(**values)
 
 
 def _is_code(code: str) -> bool:
@@ -130,7 +140,7 @@ def _is_code(code: str) -> bool:
 
 def write_memo(path: Path, signature: str, rules: dict[str, Rule]) -> None:
     """Write the memo (best effort: a folder that cannot be written is no error)."""
-    rows = [[getattr(rule, name) for name in _FIELDS] for rule in rules.values()]
+    rows = [[getattr(rule, name) for name, _ in _fields()] for rule in rules.values()]
     data = marshal.dumps({"signature": signature, "rules": rows})
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:

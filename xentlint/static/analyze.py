@@ -53,6 +53,7 @@ def analyze_source(
     notebook: bool = False,
     compiled: bool = False,
     project: ModuleFinder | None = None,
+    *,
     keep: list[Kept] | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
