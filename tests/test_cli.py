@@ -50,6 +50,7 @@ def fake_analyze(source: str, *_args: object) -> list[RawFinding]:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with two findings in a.py, a clean b.py, and the fake analyzer."""
     monkeypatch.setattr("xentlint.static.analyze_source", fake_analyze)
+    monkeypatch.setattr("xentlint.pipeline.screen", lambda *_a, **_k: None)  # every text analysed
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
     (tmp_path / "a.py").write_text("x = 1\nloss = 'FIND(XEN102)'  # FIND(XEN105)\n")

@@ -85,7 +85,7 @@ def test_errors_in_workers_are_collected(
     tmp_path: Path, force_pool: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tree = make_tree(tmp_path / "tree", count=10)
-    (tree / "boom.py").write_text("CRASH = 1\n")
+    (tree / "boom.py").write_text("CRASH = 'softmax'\n")  # analysed, not prefiltered
     from xentlint import static
 
     real = static.analyze_source
@@ -107,7 +107,7 @@ def test_a_crashing_worker_does_not_crash_the_run(
 ) -> None:
     tree = make_tree(tmp_path / "tree", count=10)
     expected = len(check_paths([str(tree)], jobs=1).diagnostics)
-    (tree / "die.py").write_text("DIE = 1\n")
+    (tree / "die.py").write_text("DIE = 'softmax'\n")
     from xentlint import static
 
     real = static.analyze_source

@@ -39,6 +39,7 @@ def fake_analyze(source: str, *_args: object) -> list[RawFinding]:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("xentlint.static.analyze_source", fake_analyze)
+    monkeypatch.setattr("xentlint.pipeline.screen", lambda *_a, **_k: None)  # every text analysed
 
 
 def notebook(*cells: tuple[str, str | list[str]], **top: object) -> str:

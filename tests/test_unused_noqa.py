@@ -241,3 +241,9 @@ def test_the_flake8_plugin_never_reports_it() -> None:
 def test_without_codes(line: str, drop: list[int], expected: str) -> None:
     [directive] = [d for d in directives(line) if d.codes]
     assert without_codes(line, directive, drop) == expected
+
+
+def test_the_pipeline_names_the_rule_it_imports_lazily() -> None:
+    from xentlint import pipeline, unused_noqa
+
+    assert pipeline.UNUSED_NOQA == unused_noqa.CODE

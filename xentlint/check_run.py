@@ -219,6 +219,12 @@ def _scale(config: Config, request: CheckRequest) -> dict[str, object]:
     )
 
 
+def _jobs(request: CheckRequest) -> int:
+    from xentlint.parallel import default_jobs
+
+    return default_jobs() if request.jobs is None else max(1, request.jobs)
+
+
 def _add_noqa(targets: list[str], config: Config, request: CheckRequest) -> int:
     from xentlint.add_noqa import add_noqa
     from xentlint.lint import check_paths
@@ -235,13 +241,21 @@ def _add_noqa(targets: list[str], config: Config, request: CheckRequest) -> int:
     return EXIT_ERROR if report.errors or outcome.errors else EXIT_CLEAN
 
 
-def _lint(targets: list[str], config: Config, request: CheckRequest) -> int:
+def _excerpts(config: Config, request: CheckRequest):  # type: ignore[no-untyped-def]
+    """Where ``full`` reads the reported lines; None for the formats that show none."""
+    if request.output_format != "full":
+        return None
     from xentlint.excerpt import Sources
+
+    return Sources(config.max_file_size)
+
+
+def _lint(targets: list[str], config: Config, request: CheckRequest) -> int:
     from xentlint.lint import check_paths
 
-    sources = Sources(config.max_file_size)
-    with _stdin_kept(STDIN in targets and request.output_format == "full") as data:
-        if data is not None:
+    sources = _excerpts(config, request)
+    with _stdin_kept(STDIN in targets and sources is not None) as data:
+        if data is not None and sources is not None:
             sources.register(request.stdin_filename or STDIN, data)
         report = check_paths(
             targets,
@@ -255,7 +269,6 @@ def _lint(targets: list[str], config: Config, request: CheckRequest) -> int:
 
 
 def _fix(targets: list[str], config: Config, request: CheckRequest) -> int:
-    from xentlint.excerpt import Sources
     from xentlint.fix.command import run_fixes
 
     fixed = run_fixes(
@@ -267,13 +280,14 @@ def _fix(targets: list[str], config: Config, request: CheckRequest) -> int:
         show_fixes=request.show_fixes,
         quiet=request.quiet or request.fix_only,
         text_output=request.output_format in TEXT_FORMATS,
+        jobs=_jobs(request),
     )
     if fixed.exit_code is not None:  # --diff: printed and decided
         return fixed.exit_code
     report, stream = fixed.report, fixed.stream
     applied = len(fixed.applied)
-    sources = Sources(config.max_file_size)
-    if STDIN in targets:
+    sources = _excerpts(config, request)
+    if STDIN in targets and sources is not None:
         sources.register(request.stdin_filename or STDIN, None)  # the fixed text went out
     if request.fix_only:
         if not _report_fix_only(report, stream, request, applied):

@@ -38,11 +38,29 @@ class DefaultCommandGroup(NotedGroup):
     turns Ctrl-C into one line and exit status 130."""
 
     default_command = "check"
+    #: Commands defined in modules of their own, imported when they run (or for --help):
+    #: ``xentlint check`` does not pay for them. name -> (module, attribute)
+    lazy_commands = {"model": ("xentlint.runtime.cli", "model")}
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in self._own_options()):
+        if not args or (
+            args[0] not in self.commands
+            and args[0] not in self.lazy_commands
+            and args[0] not in self._own_options()
+        ):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = self.lazy_commands[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def _own_options(self) -> set[str]:
         names = set(self.context_settings.get("help_option_names", ["--help"]))
@@ -264,11 +282,6 @@ def rule(code: str) -> None:
 def rules(output_format: str) -> None:
     """List every rule: code, name, severity, default on/off and fix safety."""
     click.echo(rules_json() if output_format == "json" else rules_table(), nl=False)
-
-
-from xentlint.runtime.cli import model as _model_command  # noqa: E402 - `xentlint model`
-
-cli.add_command(_model_command)
 
 
 @cli.command(context_settings=_CONTEXT)

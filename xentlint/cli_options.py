@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from xentlint.output import ALIASES, FORMATTERS
+from xentlint.formats import ALIASES, PROVIDERS
 from xentlint.selection import SelectorError, parse_selectors
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -72,7 +72,7 @@ class FormatChoice(click.Choice):
     """The ``--output-format`` names; old names (``text``) are accepted, not listed."""
 
     def __init__(self) -> None:
-        super().__init__(sorted(FORMATTERS), case_sensitive=False)
+        super().__init__(sorted(PROVIDERS), case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value.lower() in ALIASES:

@@ -2,8 +2,9 @@
 
 A formatter receives the sorted findings, the run's :class:`OutputOptions` and a text
 stream. :mod:`xentlint.output` (text, json, concise...) and :mod:`xentlint.ci_output`
-(sarif, github, gitlab) register theirs here; ``FORMATTERS`` is complete once
-:mod:`xentlint.output` is imported.
+(sarif, github, gitlab) register theirs here. :data:`PROVIDERS` says which module
+registers each name, so that a run imports only the module of the format it prints
+(``FORMATTERS[name]`` imports it; ``tests/test_output_formats.py`` checks the table).
 """
 
 from __future__ import annotations
@@ -31,7 +32,36 @@ class OutputOptions:
 
 
 Formatter = Callable[[Sequence[Diagnostic], OutputOptions, TextIO], None]
-FORMATTERS: dict[str, Formatter] = {}
+
+#: ``--output-format`` name -> the module that registers its formatter.
+PROVIDERS: Mapping[str, str] = {
+    "concise": "xentlint.output",
+    "full": "xentlint.output",
+    "grouped": "xentlint.output",
+    "pylint": "xentlint.output",
+    "json": "xentlint.output",
+    "sarif": "xentlint.ci_output",
+    "github": "xentlint.ci_output",
+    "gitlab": "xentlint.ci_output",
+}
+
+
+class _Formatters(dict[str, Formatter]):
+    """The registered formatters; looking up a name not registered yet imports its module."""
+
+    def __missing__(self, name: str) -> Formatter:
+        provider = PROVIDERS.get(name)
+        if provider is None:
+            raise KeyError(name)
+        import importlib
+
+        importlib.import_module(provider)
+        if name not in self:
+            raise KeyError(name)
+        return self[name]
+
+
+FORMATTERS: dict[str, Formatter] = _Formatters()
 #: Names ``--output-format`` also accepts, not listed in ``--help``.
 ALIASES: Mapping[str, str] = {"text": "concise"}
 TEXT_FORMATS = ("concise", "full", "grouped")

@@ -38,6 +38,21 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+
+class _Lazy:
+    """A regular expression compiled on first use: most runs never estimate a file's
+    complexity, and compiling these costs more than the rest of the module's import."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+        self.compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern, self.flags)
+        return getattr(self.compiled, name)
+
+
 BYTES_PER_SOURCE_BYTE = 1024
 MIN_STACK = 16 * 1024 * 1024
 MAX_STACK = 4 * 1024 * 1024 * 1024
@@ -51,7 +66,7 @@ BYTES_PER_LEVEL = 1024
 INLINE_STACK = 2 * 1024 * 1024
 #: Characters and words that can each add a nesting level to LibCST's recursion.
 _NESTING_CHARS = ".([{+-*/%@&|^<>,:=~"
-_BOOLEAN_WORDS = re.compile(r"\b(?:and|or|not|if|else|for|lambda|await)\b")
+_BOOLEAN_WORDS = _Lazy(r"\b(?:and|or|not|if|else|for|lambda|await)\b")
 
 _lock = threading.Lock()
 
@@ -126,9 +141,9 @@ def parse_module(source: str) -> Any:
 #: More parts than this in one dotted import name and the file is not parsed at all.
 MAX_DOTTED_PARTS = 2000
 
-_IMPORT_WORD = re.compile(r"\b(?:import|from)\b")
+_IMPORT_WORD = _Lazy(r"\b(?:import|from)\b")
 # The names after ``import`` / ``from``: identifiers, dots, commas, blanks, continuations.
-_IMPORTED = re.compile(r"[\w.,\s\\]*")
+_IMPORTED = _Lazy(r"[\w.,\s\\]*")
 
 
 def pathological(source: str) -> str | None:
@@ -190,7 +205,7 @@ FREE_CHAIN = 8
 # A comment or a whole string literal (without its prefix, which stays as a name: `fS`).
 # The code has compiled already, so every literal is terminated; f-string nesting in 3.12
 # may end one early, which only blurs the estimate.
-_STRING_OR_COMMENT = re.compile(
+_STRING_OR_COMMENT = _Lazy(
     r"""\#[^\r\n]*
     |'''(?:[^'\\]++|\\.|'(?!''))*+(?:'''|\Z)
     |\"\"\"(?:[^"\\]++|\\.|"(?!""))*+(?:\"\"\"|\Z)
@@ -199,7 +214,7 @@ _STRING_OR_COMMENT = re.compile(
     re.S | re.X,
 )
 # An f-string literal, its prefix included, for counting replacement fields.
-_FSTRING = re.compile(
+_FSTRING = _Lazy(
     r"""(?<![\w'"])(?:[rR]?[fF]|[fF][rR])
     (?P<body>'''(?:[^'\\]++|\\.|'(?!''))*+(?:'''|\Z)
     |\"\"\"(?:[^"\\]++|\\.|"(?!""))*+(?:\"\"\"|\Z)
@@ -207,18 +222,18 @@ _FSTRING = re.compile(
     |"(?:[^"\\\r\n]++|\\.)*+"?)""",
     re.S | re.X,
 )
-_FIELD = re.compile(r"\{\{|\}\}|\{")
+_FIELD = _Lazy(r"\{\{|\}\}|\{")
 # A line break that follows or precedes an operator (``"a" +`` or ``.method()`` on the
 # next line) goes on with the chain; other line breaks end it (``@`` opening a line is a
 # decorator).
-_CONTINUED = re.compile(
+_CONTINUED = _Lazy(
     r"[\r\n](?:(?<=[-+*/%@&|^~.(\[\\][\r\n])[\r\n]*|[\r\n]*(?=[ \t]*[-+*/%&|^.)\]]))"
 )
 # Words that chain like operators (``a if a else a if ...``, ``not not ...``).
-_CHAIN_WORDS = re.compile(r"\b(?:if|else|not)\b")
+_CHAIN_WORDS = _Lazy(r"\b(?:if|else|not)\b")
 # A call or subscript of what precedes it (the lookbehind only runs at brackets).
-_TRAILER = re.compile(r"[(\[](?<=[\w)\]][(\[])")
-_BRACKETS = re.compile(r"[()\[\]{}]+")
+_TRAILER = _Lazy(r"[(\[](?<=[\w)\]][(\[])")
+_BRACKETS = _Lazy(r"[()\[\]{}]+")
 _OPENING = frozenset("([{")
 # Operators of one precedence group become one byte (\x10-\x14: ``+ -``, ``* / % @``,
 # ``.`` and trailers, bitwise, chaining words), separators \x02; all else is dropped.

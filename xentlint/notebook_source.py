@@ -159,7 +159,7 @@ class _Builder:
         where = tuple(self.where)
         if not text.strip():
             return Program(text, where, scripts=scripts)
-        from xentlint.static.analyze import syntax_error  # the syntax check of every file
+        from xentlint.prefilter import syntax_error  # the syntax check of every file
 
         error = syntax_error(text, notebook=True)
         if error is None:
@@ -193,7 +193,7 @@ class _Builder:
     def _without_broken_cells(
         self, text: str, where: tuple[tuple[int, int], ...], scripts: tuple[Program, ...]
     ) -> Program:
-        from xentlint.static.analyze import syntax_error
+        from xentlint.prefilter import syntax_error
 
         broken: dict[int, RawFinding] = {}
         assigned: set[str] = set()

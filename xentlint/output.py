@@ -18,7 +18,6 @@ New formats (sarif, github, gitlab...) register themselves with :func:`formatter
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -324,6 +323,8 @@ def format_json(diagnostics: Sequence[Diagnostic], options: OutputOptions, out: 
         ]
     else:
         data = [{**d.to_json(), "fix": fix_json(d)} for d in diagnostics]
+    import json  # only for this format: the text formats do not pay for it
+
     json.dump(data, out, indent=2)
     out.write("\n")
 
@@ -370,6 +371,8 @@ def rules_table() -> str:
 
 
 def rules_json() -> str:
+    import json
+
     data = [
         {
             "code": rule.code,
@@ -383,7 +386,3 @@ def rules_json() -> str:
         for rule in RULES.values()
     ]
     return json.dumps(data, indent=2) + "\n"
-
-
-# The CI formats (sarif, github, gitlab) live in their own module and register on import.
-from xentlint import ci_output  # noqa: E402, F401

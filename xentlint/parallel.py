@@ -25,19 +25,19 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xentlint.cache import Cache, UnsafeCacheFolder
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic
 from xentlint.pipeline import InternalError, debug_traceback, lint_bytes, lint_file
 from xentlint.project import Project
 from xentlint.sources import UnreadableSource, read_file
+
+if TYPE_CHECKING:
+    from xentlint.cache import Cache
 
 #: Fewer files than this to lint (after the cache) and no pool is started.
 MIN_FILES_FOR_POOL = 8
@@ -121,7 +121,7 @@ def lint_files(
 
 
 def _relevant(data: bytes) -> bool:
-    from xentlint.static.analyze import is_relevant
+    from xentlint.prefilter import is_relevant
 
     return is_relevant(data.decode("latin-1"))  # the keywords are ASCII: any decoding works
 
@@ -268,6 +268,8 @@ def _run_pool(
     analysed: bool = True,
     project: Project | None = None,
 ) -> dict[int, Outcome]:
+    from concurrent.futures.process import BrokenProcessPool  # only when there is work
+
     context = _context()
     if analysed and context.get_start_method() == "fork":
         _preload()  # once here rather than once in every worker
@@ -308,6 +310,8 @@ def _map(
     workers: int,
     project: Project | None = None,
 ) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(config, cache, project)
     ) as pool:
@@ -321,6 +325,70 @@ def _map(
             _restore_sigmask(blocked)
         for result in results:
             done.update(result)
+
+
+def plan_tasks(
+    files: Sequence[tuple[Path, str]], config: Config, jobs: int
+) -> tuple[list[Task], bool] | None:
+    """The files as pool tasks (with their estimated cost) and whether any is analysed;
+    None when a pool does not pay (``jobs`` 1, too few files, too little work)."""
+    if jobs <= 1 or len(files) < MIN_FILES_FOR_POOL:
+        return None
+    tasks: list[Task] = []
+    analysed = False
+    for index, (path, display) in enumerate(files):
+        seconds, relevant = _cost(_read(path, config))
+        tasks.append((index, path, display, seconds))
+        analysed = analysed or relevant
+    if sum(task[3] for task in tasks) < MIN_SECONDS_FOR_POOL:
+        return None
+    return tasks, analysed
+
+
+def run_in_pool(
+    work: Callable[[list[Task]], list[tuple[int, Any]]],
+    tasks: list[Task],
+    jobs: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+    analysed: bool = True,
+) -> dict[int, Any]:
+    """``work`` over the tasks in ``jobs`` worker processes (each started with
+    ``initializer(*initargs)``), the costliest first: index -> result. Tasks without a
+    result (no pool could be started, or a worker died) are the caller's to run."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = _context()
+    if analysed and context.get_start_method() == "fork":
+        _preload()
+    done: dict[int, Any] = {}
+    workers = min(jobs, len(tasks))
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_init_any_worker,
+            initargs=(initializer, initargs),
+        ) as pool:
+            blocked = _block_sigint()
+            try:
+                results = pool.map(work, schedule(tasks, workers))
+            finally:
+                _restore_sigmask(blocked)
+            for result in results:
+                done.update(result)
+    except (BrokenProcessPool, OSError, ImportError, NotImplementedError):
+        pass  # what is not done is run by the caller, in its own process
+    finally:
+        gc.unfreeze()
+    return done
+
+
+def _init_any_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's (see _map)
+    initializer(*initargs)
 
 
 def _block_sigint() -> set[int] | None:
@@ -359,6 +427,8 @@ def run_settings(
     """``check_paths`` keywords for the command line's ``-j``, ``--no-cache``, ``--cache-dir``."""
     cache = None
     if not no_cache:
+        from xentlint.cache import Cache, UnsafeCacheFolder
+
         try:
             cache = Cache.open(config, cache_dir)
         except UnsafeCacheFolder as exc:  # a planted link: never write through it

@@ -17,11 +17,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from xentlint import unused_noqa
 from xentlint.catalog import RULES
 from xentlint.config import Config
 from xentlint.diagnostics import Diagnostic, Place, RawFinding
-from xentlint.noqa import is_suppressed
+from xentlint.prefilter import screen
 from xentlint.project import Project, ProjectFile
 from xentlint.selection import matches
 from xentlint.sources import (
@@ -53,6 +52,10 @@ class InternalError(XentlintError):
         self.exc = exc
 
 
+#: XEN903 (``unused_noqa.CODE``, not imported here: it imports the rule modules)
+UNUSED_NOQA = "XEN903"
+
+
 def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
     return (
         diagnostic.path,
@@ -69,9 +72,17 @@ def analyze(
     program: Program | None = None,
     unknown: Callable[[], None] | None = None,
     project: ProjectFile | None = None,
+    keep: list[Any] | None = None,
 ) -> list[RawFinding]:
     """The static front end's findings for ``text`` (``unknown()``: see ``analyze_source``;
-    ``project``: where its imports of the project's own modules are found)."""
+    ``project``: where its imports of the project's own modules are found); ``keep``
+    receives the analysis that found them (``static.analyze.Kept``), for ``--fix`` to plan
+    from."""
+    ipython = program is not None and program.top_level_await
+    compiled = program is not None and program.compiled and program.text == text
+    settled = screen(text, notebook=ipython, compiled=compiled, project=project)
+    if settled is not None:  # a syntax error, or no loss nor activation: no LibCST needed
+        return settled
     from xentlint import static  # LibCST is imported here, not when xentlint is
 
     codes = [code for code in RULES if config.selection.enabled(code)]
@@ -79,12 +90,11 @@ def analyze(
         describe = describe_line(program)
     else:
         from xentlint.static.analyze import plain_line as describe
-    ipython = program is not None and program.top_level_await
-    compiled = program is not None and program.compiled and program.text == text
-    # positional: test doubles of analyze_source take (source, *args)
-    return static.analyze_source(
-        text, codes, describe, fix_availability, ipython, compiled, unknown, project
-    )
+    # positional: test doubles of analyze_source take (source, *args); compiled: screened
+    args: tuple[Any, ...] = (codes, describe, fix_availability, ipython, True, unknown, project)
+    if keep is None:
+        return static.analyze_source(text, *args)
+    return static.analyze_source(text, *args, keep=keep)
 
 
 def fix_availability(analysis: Any) -> dict[int, str]:
@@ -129,6 +139,8 @@ def unreadable(path: str, error: UnreadableSource) -> RawFinding:
 def diagnostics(
     path: str, program: Program | None, findings: Iterable[RawFinding], config: Config
 ) -> list[Diagnostic]:
+    from xentlint.noqa import is_suppressed  # here: a file without findings needs none
+
     selection = config.selection
     dropped = config.ignored_for(Path(path)) if path else ()
     out: list[Diagnostic] = []
@@ -204,7 +216,11 @@ def describe_line(program: Program) -> Callable[[int, int], str]:
 
 
 def unit_findings(
-    path: str, unit: Program, config: Config, project: ProjectFile | None = None
+    path: str,
+    unit: Program,
+    config: Config,
+    project: ProjectFile | None = None,
+    keep: list[Any] | None = None,
 ) -> tuple[list[RawFinding], bool]:
     """The raw findings of one unit of a program (before selection and ``# noqa``), and
     whether its analysis ran to its end (False: its facts are not known). A unit written by
@@ -216,7 +232,8 @@ def unit_findings(
         if project is not None and unit.writes is not None:
             finder = project.written(unit.writes)
         try:
-            findings.extend(analyze(unit.text, config, unit, partial(unknown.append, True), finder))
+            found = analyze(unit.text, config, unit, partial(unknown.append, True), finder, keep)
+            findings.extend(found)
         except Exception as exc:
             debug_traceback()
             raise InternalError(path, exc) from exc
@@ -225,10 +242,12 @@ def unit_findings(
 
 def unused_noqa_of(
     path: str, unit: Program, config: Config, project: ProjectFile | None = None
-) -> list[unused_noqa.Unused]:
+) -> list[Any]:
     """The directives of ``unit`` XEN903 reports (none when XEN903 is not enabled)."""
-    if not config.selection.enabled(unused_noqa.CODE):
+    if not config.selection.enabled(UNUSED_NOQA):
         return []
+    from xentlint import unused_noqa  # the rule modules: only when XEN903 is on
+
     if not unused_noqa.might_have_directives(unit.text):
         return []
     findings, complete = unit_findings(path, unit, config, project)
@@ -246,17 +265,29 @@ def lint_program(
     """The diagnostics of a program and, for a notebook, of the files its cells write
     (each reads the project modules it imports from its own folder, as it would run)."""
     out: list[Diagnostic] = []
-    judge_noqa = config.selection.enabled(unused_noqa.CODE)
     for unit in program.units():
-        findings, complete = unit_findings(path, unit, config, project)
-        if judge_noqa and complete:
-            enabled = unused_noqa.enabled_for(config, path)
-            found = unused_noqa.unused_directives(unit, findings, enabled)
-            findings.extend(item.finding() for item in found)
-        if findings:
-            out.extend(diagnostics(path, unit, findings, config))
+        out.extend(lint_unit(path, unit, config, project))
     out.sort(key=sort_key)
     return out
+
+
+def lint_unit(
+    path: str,
+    unit: Program,
+    config: Config,
+    project: ProjectFile | None = None,
+    keep: list[Any] | None = None,
+) -> list[Diagnostic]:
+    """The diagnostics of one program of a document (see :func:`lint_program`), XEN903's
+    among them; ``keep`` receives its analysis (:func:`analyze`)."""
+    findings, complete = unit_findings(path, unit, config, project, keep)
+    if complete and config.selection.enabled(UNUSED_NOQA):
+        from xentlint import unused_noqa  # the rule modules: only when XEN903 is on
+
+        enabled = unused_noqa.enabled_for(config, path)
+        found = unused_noqa.unused_directives(unit, findings, enabled)
+        findings.extend(item.finding() for item in found)
+    return diagnostics(path, unit, findings, config) if findings else []
 
 
 _OWN = object()

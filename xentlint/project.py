@@ -37,8 +37,6 @@ the cache can tell when the result of a file depends on another one (:mod:`xentl
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -102,6 +100,8 @@ def library_names() -> frozenset[str]:
 
 
 def digest_of(data: bytes) -> str:
+    import hashlib  # only for files another one imports
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -164,6 +164,8 @@ class Project:
     def src_roots(self) -> tuple[str, ...]:
         """The ``src`` folders (existing ones, absolute), from the setting or the default."""
         if self._src is None:
+            import glob
+
             base = os.path.abspath(self.config.base())
             patterns = self.config.src if self.config.src is not None else DEFAULT_SRC
             roots: list[str] = []

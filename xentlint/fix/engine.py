@@ -1,12 +1,14 @@
 """Fixing one document (Python source or notebook JSON): plan, apply, verify, repeat.
 
 One round: analyse the document, keep the findings the configuration reports (selection,
-per-file ignores, ``# noqa``), plan a fix for each, merge the fixes' intents, apply them
-all in one transform, and check that the result compiles (CPython) and parses (LibCST) and, for a
-notebook, that it can be written back into the cells. If the combined edit fails, the
-fixes are retried one by one and those that break the code are dropped and reported.
-Rounds repeat (at most :data:`MAX_ROUNDS`) until nothing is left to fix, because one fix
-can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"`` an XEN107).
+per-file ignores, ``# noqa``), plan a fix for each from the analysis that found them (one
+analysis per round; the last round's is the report of what is left), merge the fixes'
+intents, apply them all in one transform, and check that the result compiles (CPython) and
+parses (LibCST) and, for a notebook, that it can be written back into the cells. If the
+combined edit fails, the fixes are retried one by one and those that break the code are
+dropped and reported. Rounds repeat (at most :data:`MAX_ROUNDS`) until nothing is left to
+fix, because one fix can reveal another (removing a sigmoid for XEN301 makes ``"accuracy"``
+an XEN107).
 
 A fix may belong in another module of the project (the final softmax of a model that
 ``models.py`` builds and ``train.py`` compiles with ``from_logits=True``): it is applied
@@ -100,17 +102,26 @@ def fix_source(
     ``path``, none of them editable); fixes of other files of the project are in
     ``others``, not written.
     """
-    from xentlint.pipeline import lint_source, project_for
+    from xentlint.pipeline import project_for
 
     config = config or Config()
     if project is _OWN:
         project = project_for(path, path, config)
     result = FixResult(text)
     seen_failures: set[str] = set()
+    # unit -> (the text and the version of the other files it was analysed on, its report)
+    reports: dict[int, tuple[str, int, list[Diagnostic]]] = {}
+    version = 0  # how many times a fix changed another file's text
     for _ in range(MAX_ROUNDS):
         progressed = False
-        for unit in range(_unit_count(result.text, path, config)):
-            document = _Document.load(result.text, path, config, project, unit)
+        units = _units(result.text, path, config)
+        unit = 0
+        while unit < len(units):
+            document, reported = _Document.analyse(
+                result.text, path, config, project, units[unit], unit
+            )
+            reports[unit] = (result.text, version, reported)
+            unit += 1
             if document is None:
                 continue
             plans = [p for p in document.plans() if unsafe or p.safe]
@@ -124,18 +135,21 @@ def fix_source(
             if not done or (new_text == result.text and not others):
                 continue
             result.applied.extend(document.applied(p) for p in done)
-            result.text = new_text
+            if new_text != result.text:
+                result.text = new_text
+                units = _units(result.text, path, config)  # the programs of the new text
             progressed = True
             for other, (before, after) in others.items():
                 first = result.others.get(other, (before, after))[0]
                 result.others[other] = (first, after)
                 if project is not None:
                     project.project.set_text(other, after)  # the next round reads this
+                    version += 1
         if not progressed:
             break
     _remove_unused_noqa(result, path, config, project)
     result.changed = result.text != text
-    result.remaining = lint_source(result.text, path, config=config, project=project)
+    result.remaining = _remaining(result.text, path, config, project, reports, version)
     return result
 
 
@@ -211,6 +225,41 @@ def _without_unused_noqa(
     return new_text, ""
 
 
+def _units(text: str, path: str, config: Config) -> tuple[Program, ...]:
+    """The programs of a document (a notebook: one more per ``%%writefile``); none when
+    it cannot be read."""
+    try:
+        return program_from_text(text, path, max_bytes=config.max_file_size).units()
+    except UnreadableSource:
+        return ()
+
+
+def _remaining(
+    text: str,
+    path: str,
+    config: Config,
+    project: ProjectFile | None,
+    reports: dict[int, tuple[str, int, list[Diagnostic]]],
+    version: int,
+) -> list[Diagnostic]:
+    """What is left to report: each program's report from the round that analysed the
+    final text (the round that fixed nothing), else from a new analysis."""
+    from xentlint.pipeline import lint_source, lint_unit, sort_key
+
+    units = _units(text, path, config)
+    if not units:
+        return lint_source(text, path, config=config, project=project)  # says why (XEN902)
+    out: list[Diagnostic] = []
+    for index, unit in enumerate(units):
+        made = reports.get(index)
+        if made is not None and made[0] == text and made[1] == version:
+            out.extend(made[2])
+        else:
+            out.extend(lint_unit(path, unit, config, project))
+    out.sort(key=sort_key)
+    return out
+
+
 def code_actions(
     text: str,
     *,
@@ -283,7 +332,7 @@ def _unit_count(text: str, path: str, config: Config) -> int:
 def parses(code: str, *, notebook: bool = False) -> str | None:
     """None when ``code`` compiles (CPython) and parses with LibCST, else the error."""
     from xentlint.guard import parse_module, too_complex
-    from xentlint.static.analyze import syntax_error
+    from xentlint.prefilter import syntax_error
 
     error = syntax_error(code, notebook=notebook)  # also refuses what would cost gigabytes
     if error is not None:
@@ -318,6 +367,31 @@ class _Document:
         self.modules = Modules(self.ctx, analysis)
         self.diagnostics: dict[int, Diagnostic] = {}
         self.style = layout.line_style(program.text)  # how long lines are wrapped
+
+    @classmethod
+    def analyse(
+        cls,
+        text: str,
+        path: str,
+        config: Config,
+        project: ProjectFile | None,
+        program: Program,
+        unit: int = 0,
+    ) -> tuple[_Document | None, list[Diagnostic]]:
+        """Lint one program of the document as ``check`` does, and the document to fix
+        from that same analysis (None when it has no finding to fix)."""
+        from xentlint.pipeline import diagnostics, lint_unit
+
+        kept: list[Any] = []
+        reported = lint_unit(path, program, config, project, kept)
+        if not kept or not kept[0].analysis.findings:
+            return None, reported
+        document = cls(text, path, program, kept[0].analysis, unit)
+        for finding, raw in kept[0].located:
+            shown = diagnostics(path, program, [raw], config)
+            if shown:
+                document.diagnostics[id(finding)] = shown[0]
+        return document, reported
 
     @classmethod
     def load(

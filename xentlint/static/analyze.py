@@ -21,101 +21,14 @@ from xentlint.checks.registry import run_checks
 from xentlint.diagnostics import RawFinding, RawPlace
 from xentlint.facts import Binding, Facts, Finding
 from xentlint.guard import pathological, too_complex, too_complex_to_compile
-from xentlint.modules import MODULE, ModuleFinder
-from xentlint.static.imports import imported_names
-
-# A file that mentions none of these cannot produce a finding of any rule.
-_RELEVANT_WORDS = ("crossentropy", "cross_entropy", "softmax", "sigmoid", "log_loss")
-_BCE = re.compile(r"\bbce\b")
-# A hand-written crossentropy (-sum(y * tf.log(p))) matters on a linear output: a Dense
-# layer (or tf.layers.dense) without activation, or a matmul. Measured on 13,396 files of
-# public Keras code: 2,621 pass the words above, 58 more pass this.
-_HANDWRITTEN_LOG = ".log("
-_LINEAR_WORDS = ("dense", "matmul")
-
-
-def is_relevant(source: str) -> bool:
-    # casefold + substring search: 10x faster than one case-insensitive regex over the text
-    # (1.0 s -> 0.1 s on the 11 MB keras source), and it runs on every file.
-    folded = source.casefold()
-    if any(word in folded for word in _RELEVANT_WORDS):
-        return True
-    if _HANDWRITTEN_LOG in folded and any(word in folded for word in _LINEAR_WORDS):
-        return True
-    return "bce" in folded and _BCE.search(folded) is not None
-
-
-#: Top-level ``await`` is valid in a notebook cell (IPython runs it).
-_NOTEBOOK_FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-#: What CPython says of a ``from __future__`` import below other statements. A notebook is
-#: linted as one program but IPython compiles each cell alone, where such an import may
-#: open the cell: in notebooks the line is blanked and the program compiled again.
-_LATE_FUTURE = "from __future__ imports must occur at the beginning of the file"
-
-
-def syntax_error(source: str, *, notebook: bool = False) -> RawFinding | None:
-    """XEN901 for what CPython refuses to compile, XEN902 for what it cannot even read.
-
-    ``compile()`` reports what the parser reports and what only the compiler finds
-    (``return`` outside a function, a repeated keyword argument, ``nonlocal`` at module
-    level, a misplaced ``__future__`` import...), at the position CPython gives. It is
-    also cheaper than ``ast.parse``: no Python objects are built for the tree (measured on
-    the 166 keras-io examples, bench/README.md "Syntax check").
-    """
-    problem = pathological(source) or too_complex_to_compile(source)  # costly for CPython
-    if problem is not None:
-        return RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)
-    try:
-        _compile(source, notebook)
-    except SyntaxError as exc:
-        line = exc.lineno or 1
-        col = exc.offset or 1
-        end_line = getattr(exc, "end_lineno", None) or line
-        end_col = getattr(exc, "end_offset", None) or col
-        if end_line < line or (end_line == line and end_col < col):
-            end_line, end_col = line, col
-        message = f"syntax error: {one_sentence(exc.msg)}"
-        return RawFinding("XEN901", message, line, col, end_line, end_col)
-    except (RecursionError, MemoryError):
-        message = "syntax error: the code is nested too deeply to parse"
-        return RawFinding("XEN901", message, 1, 1, 1, 1)
-    except ValueError as exc:  # e.g. source code string cannot contain null bytes
-        return RawFinding("XEN902", f"unreadable file: {exc}", 1, 1, 1, 1)
-    return None
-
-
-def one_sentence(text: str) -> str:
-    """CPython's message as one sentence: its hint in parentheses.
-
-    ``Missing parentheses in call to 'print'. Did you mean print(...)?`` becomes
-    ``Missing parentheses in call to 'print' (did you mean print(...)?)``.
-    """
-    head, dot, hint = text.partition(". ")
-    if not dot or not hint.strip():
-        return text
-    hint = hint.strip().removesuffix(".")
-    return f"{head} ({hint[:1].lower()}{hint[1:]})"
-
-
-def _compile(source: str, notebook: bool) -> None:
-    """``compile(source)``; in a notebook, a ``from __future__`` line that may open its cell
-    is blanked and the program compiled again (a few times at most)."""
-    flags = _NOTEBOOK_FLAGS if notebook else 0
-    for attempt in range(8 if notebook else 1, 0, -1):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(source, "<xentlint>", "exec", flags=flags, dont_inherit=True)
-            return
-        except SyntaxError as exc:
-            if attempt == 1 or exc.msg != _LATE_FUTURE or not exc.lineno:
-                raise
-            lines = source.split("\n")
-            late = lines[exc.lineno - 1]
-            if not late.startswith("from __future__") or "(" in late or late.endswith("\\"):
-                raise
-            lines[exc.lineno - 1] = ""
-            source = "\n".join(lines)
+from xentlint.modules import ModuleFinder
+from xentlint.prefilter import (  # noqa: F401 - re-exported
+    MAX_PREFILTER_MODULES,
+    imports_relevant,
+    is_relevant,
+    screen,
+    syntax_error,
+)
 
 
 def _statements(source: str) -> ast.Module | None:
@@ -141,6 +54,8 @@ def analyze_source(
     compiled: bool = False,
     unknown: Callable[[], None] | None = None,
     project: ModuleFinder | None = None,
+    *,
+    keep: list[Kept] | None = None,
 ) -> list[RawFinding]:
     """Analyse one module's source text and return its findings, sorted by position.
 
@@ -155,14 +70,14 @@ def analyze_source(
     was to be analysed but its facts could not be established (LibCST or the interpreter
     failed): the empty answer then means "not known", not "nothing wrong". ``project``
     finds the project modules the source imports (they are then evaluated:
-    :mod:`xentlint.static.imports`); without it imports of the project are unknown. Never
-    raises for any input string.
+    :mod:`xentlint.static.imports`); without it imports of the project are unknown.
+    ``keep``: the analysis and each of its findings with its raw finding are appended to
+    it (what ``--fix`` plans from: one analysis both finds and fixes). Never raises for
+    any input string.
     """
-    error = None if compiled else syntax_error(source, notebook=notebook)
-    if error is not None:
-        return [error]
-    if not is_relevant(source) and not (project is not None and imports_relevant(source, project)):
-        return []
+    settled = screen(source, notebook=notebook, compiled=compiled, project=project)
+    if settled is not None:
+        return settled
     problem = too_complex(source)  # costly for LibCST
     if problem is not None:
         return [RawFinding("XEN902", f"unreadable file: {problem}", 1, 1, 1, 1)]
@@ -173,40 +88,18 @@ def analyze_source(
         return []
     positions = _anchor_positions(analysis, source, _statements(source))
     available = fixes(analysis) if fixes is not None else {}
-    return _locate(analysis, describe_line, available, positions)
+    located = list(_located(analysis, describe_line, available, positions))
+    if keep is not None:
+        keep.append(Kept(analysis, located))
+    return _unique(located)
 
 
-#: The project modules the prefilter reads at most, following imports of imports.
-MAX_PREFILTER_MODULES = 200
+@dataclass
+class Kept:
+    """An analysis, and each finding that has a position with its raw finding."""
 
-
-#: A file that names no loss nor activation can still bind one built elsewhere: when it
-#: says one of these (``model.compile(loss=LOSS)``, ``model.fit``, ``loss_fn(y, p)``).
-_BINDING_WORDS = ("compile", "fit", "loss")
-
-
-def imports_relevant(source: str, project: ModuleFinder) -> bool:
-    """Whether a file whose own text fails the prefilter must still be analysed: it binds
-    a loss (compile, fit, a loss call) and a project module it imports, or one they import,
-    passes the prefilter (``model.compile(loss=LOSS)`` with ``LOSS`` from ``config.py``)."""
-    folded = source.casefold()
-    if not any(word in folded for word in _BINDING_WORDS):
-        return False
-    pending = [(project.path, source)]
-    seen: set[str] = set()
-    while pending and len(seen) < MAX_PREFILTER_MODULES:
-        importer, text = pending.pop()
-        for level, name in imported_names(text):
-            found = project.find(importer, level, name)
-            if found is None or found.kind != MODULE or found.path in seen:
-                continue
-            seen.add(found.path or "")
-            if found.text is None:
-                continue
-            if is_relevant(found.text):
-                return True
-            pending.append((found.path, found.text))
-    return False
+    analysis: Analysis
+    located: list[tuple[Finding, RawFinding]]
 
 
 @dataclass
@@ -499,14 +392,10 @@ def _anchor_positions(analysis: Analysis, source: str, tree: ast.Module | None) 
         return None
 
 
-def _locate(
-    analysis: Analysis,
-    describe_line: Callable[[int, int], str],
-    fixes: dict[int, str] | None = None,
-    positions: Any = None,
-) -> list[RawFinding]:
+def _unique(located: Iterable[tuple[Finding, RawFinding]]) -> list[RawFinding]:
+    """The raw findings, one per code and position, sorted by position."""
     out: dict[tuple[str, int, int], RawFinding] = {}
-    for _, raw in _located(analysis, describe_line, fixes, positions):
+    for _, raw in located:
         key = (raw.code, raw.line, raw.column)
         if key not in out:
             out[key] = raw

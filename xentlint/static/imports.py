@@ -23,7 +23,6 @@ tells whether the memo is still current (a module it imports changed on disk mea
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from typing import Any
 import libcst as cst
 
 from xentlint.modules import MODULE, NAMESPACE, ModuleFile, ModuleFinder
+from xentlint.prefilter import imported_names
 from xentlint.static.values import (
     UNKNOWN,
     BoundMethod,
@@ -121,37 +121,6 @@ class ForeignModule:
 
     def holds(self, statement: Any) -> bool:
         return id(statement) in self.tops
-
-
-# Import statements, found without parsing (the prefilter, the search for cycles).
-_IMPORT_LINE = re.compile(
-    r"^[ \t]*(?:from[ \t]+(?P<dots>\.*)[ \t]*(?P<module>[\w.]*)[ \t]+import[ \t]+"
-    r"(?P<names>\([^)]*\)|[^\n#;]*)|import[ \t]+(?P<plain>[^\n#;]+))",
-    re.MULTILINE,
-)
-_AS = re.compile(r"\s+as\s+\w+\s*$")
-
-
-def imported_names(source: str) -> list[tuple[int, str]]:
-    """``(level, dotted name)`` of every module an import statement of ``source`` may
-    name (``from a import b`` gives ``a`` and ``a.b``, which may be a submodule)."""
-    out: list[tuple[int, str]] = []
-    for match in _IMPORT_LINE.finditer(source):
-        if match.group("plain") is not None:
-            for item in match.group("plain").split(","):
-                name = _AS.sub("", item.strip()).strip()
-                if name:
-                    out.append((0, name))
-            continue
-        level, module = len(match.group("dots")), match.group("module")
-        if not level and not module:
-            continue
-        out.append((level, module))
-        for item in match.group("names").strip("()").split(","):
-            name = _AS.sub("", item.strip()).strip()
-            if name and name != "*" and name.isidentifier():
-                out.append((level, f"{module}.{name}" if module else name))
-    return out
 
 
 _NAMES: OrderedDict[str, list[tuple[int, str]]] = OrderedDict()  # text -> imported_names
