@@ -947,7 +947,13 @@ class Interpreter(LabelSemantics, KerasSemantics):
     def call(self, node: cst.Call, frame: Frame) -> Value:
         func = self.eval(node.func, frame)
         args = self._args(node, frame)
-        if self.imports is not None and self.scope is self.root and _imported(func, self.root):
+        imports = self.imports
+        if (
+            imports is not None
+            and imports.used  # no project module evaluated yet: no code of one to call
+            and self.scope is self.root
+            and _imported(func, self.root)
+        ):
             marks = (len(self.sites), len(self.bindings), len(self.models))
             passed = [v for v in (*args.pos, *args.kw.values()) if isinstance(v, Model)]
             compiled = [len(model.compiles) for model in passed]
