@@ -17,7 +17,9 @@ other processes on the machine is spread over all of them), it measures:
 
 and the start-up cost: ``xentlint check SMALL_FILE`` against ``python -c "import libcst"``.
 Medians of wall-clock seconds are compared; CPU seconds (user + sys of the child) and peak RSS
-are reported too. Exit status 0 and 1 of xentlint both count as success.
+are reported too. Exit status 0 and 1 of xentlint both count as success. Every command runs
+without ``PYTHONDONTWRITEBYTECODE`` (as ``bench_startup.py``): an installed package has its
+byte code, and with the variable set an editable install recompiles xentlint on every run.
 """
 
 from __future__ import annotations
@@ -119,6 +121,10 @@ sys.exit(main())
 """
 
 
+#: the environment of every timed command (see the module docstring)
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def read_hwm_kb(pid: int) -> int:
     """Peak resident set size of a live process (VmHWM), in kB; 0 if unavailable."""
     try:
@@ -145,7 +151,7 @@ def run_child(
     done = threading.Event()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_ENV)
 
         def sample() -> None:
             while not done.wait(0.02):
