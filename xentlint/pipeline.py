@@ -246,17 +246,27 @@ def unused_noqa_of(
     """The directives of ``unit`` XEN903 reports (none when XEN903 is not enabled)."""
     if not config.selection.enabled(UNUSED_NOQA):
         return []
-    from xentlint import unused_noqa  # the rule modules: only when XEN903 is on
+    from xentlint.unused_noqa import might_have_directives
 
-    if not unused_noqa.might_have_directives(unit.text):
-        return []
+    if not might_have_directives(unit.text):
+        return []  # no analysis needed
     findings, complete = unit_findings(path, unit, config, project)
     if not complete:
         return []
-    found = unused_noqa.unused_directives(unit, findings, unused_noqa.enabled_for(config, path))
+    found = _unused_directives(path, unit, findings, config)
     # only the reported ones: not those silenced by a directive naming XEN903, or by a
     # per-file ignore
     return [item for item in found if diagnostics(path, unit, [item.finding()], config)]
+
+
+def _unused_directives(
+    path: str, unit: Program, findings: list[RawFinding], config: Config
+) -> list[Any]:
+    """XEN903's judgement of ``unit``'s directives, given all its raw findings from an
+    analysis that ran to its end (``unused_noqa.Unused`` items)."""
+    from xentlint import unused_noqa  # the rule modules: only when XEN903 is on
+
+    return unused_noqa.unused_directives(unit, findings, unused_noqa.enabled_for(config, path))
 
 
 def lint_program(
@@ -282,10 +292,7 @@ def lint_unit(
     among them; ``keep`` receives its analysis (:func:`analyze`)."""
     findings, complete = unit_findings(path, unit, config, project, keep)
     if complete and config.selection.enabled(UNUSED_NOQA):
-        from xentlint import unused_noqa  # the rule modules: only when XEN903 is on
-
-        enabled = unused_noqa.enabled_for(config, path)
-        found = unused_noqa.unused_directives(unit, findings, enabled)
+        found = _unused_directives(path, unit, findings, config)
         findings.extend(item.finding() for item in found)
     return diagnostics(path, unit, findings, config) if findings else []
 
